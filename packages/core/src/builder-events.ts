@@ -1,0 +1,10 @@
+/** What the builder reports as it works, for a host's structured logs. */
+import type { JobKind } from './job.js';
+import type { JobState } from './job-state.js';
+
+export type BuilderEvent =
+  | { type: 'job.created'; jobId: string; kind: JobKind; enqueued: boolean }
+  | { type: 'job.enqueue_refused'; jobId: string; kind: JobKind; reason: string }
+  | { type: 'job.started'; jobId: string; kind: JobKind; attempt: number }
+  | { type: 'job.finished'; jobId: string; kind: JobKind; state: JobState; error: string | null }
+  | { type: 'job.lost'; jobId: string; kind: JobKind; attempt: number };

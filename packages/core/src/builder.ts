@@ -1,0 +1,213 @@
+/**
+ * createBuilder: the SDK's front door. Validates what users submit, stores jobs, hands them
+ * to the queue (or runs them in-process when the queue refuses), and answers questions
+ * about them. Hosts (the Express router, scripts, workers) call this and nothing else.
+ */
+import {
+  InvalidStateError,
+  JobNotFoundError,
+  QueueUnavailableError,
+  RunnerUnavailableError,
+  errorMessage,
+} from './errors.js';
+import type { BuilderEvent } from './builder-events.js';
+import { createInProcessQueue, type InProcessQueue } from './in-process-queue.js';
+import { createJobId } from './job-id.js';
+import { DEFAULT_LOG_LIMITS, type LogLimits } from './job-log-writer.js';
+import { isTerminal } from './job-state.js';
+import type { Job, JobKind, JobUser, SpecByKind } from './job.js';
+import { runJob, type LifecycleDeps } from './job-lifecycle.js';
+import type { ComponentHealth } from './ports/health.js';
+import type { CloseOptions, JobQueue, QueueHealth } from './ports/job-queue.js';
+import type { JobListQuery, JobPage, JobStore, LogEntry, LogSlice } from './ports/job-store.js';
+import type { RunnerMap } from './ports/runner.js';
+import { CreateBuildPayload, CreateDeployPayload } from './schemas/payloads.js';
+import { parseOrThrow } from './schemas/parse.js';
+import { JobUserSchema } from './schemas/job-user.js';
+
+export interface BuilderOptions {
+  store: JobStore;
+  /** The runners this process has. A kind without a runner is refused at submit time. */
+  runners?: RunnerMap;
+  /** Where jobs go. Default: an in-process queue running `concurrency` jobs at once. */
+  queue?: JobQueue;
+  /** Jobs the in-process queue (or fallback) runs at once; default 2. */
+  concurrency?: number;
+  /** Run a job in this process when the queue refuses it (the seed's fallback). Default true. */
+  fallback?: boolean;
+  logs?: Partial<LogLimits>;
+  /** After aborting a runner, how long to wait for it to stop; default 10 000 ms. */
+  abortGraceMs?: number;
+  /** Minimum time between progress writes; default 200 ms. */
+  progressIntervalMs?: number;
+  onEvent?: (event: BuilderEvent) => void;
+  now?: () => Date;
+}
+
+export interface SubmitOptions {
+  user?: JobUser | null;
+}
+
+export interface SubmitResult {
+  id: string;
+  /** False when the queue refused the job and this process runs it instead (the seed's fallback). */
+  enqueued: boolean;
+}
+
+export interface DebugInfo {
+  store: ComponentHealth;
+  queue: QueueHealth;
+  fallback: QueueHealth | null;
+  runners: Record<JobKind, ComponentHealth | null>;
+}
+
+export interface Builder {
+  readonly store: JobStore;
+  readonly queue: JobQueue;
+  submitBuild(payload: unknown, options?: SubmitOptions): Promise<SubmitResult>;
+  submitDeploy(payload: unknown, options?: SubmitOptions): Promise<SubmitResult>;
+  /** Throws JobNotFoundError. */
+  get(id: string): Promise<Job>;
+  list(query: JobListQuery): Promise<JobPage>;
+  /** A queued job is cancelled at once; a running one is asked to stop. Throws on a finished job. */
+  cancel(id: string): Promise<Job>;
+  /** A new job with the same spec as a finished one. */
+  retry(id: string, options?: SubmitOptions): Promise<SubmitResult>;
+  readLogs(id: string, options?: { from?: number; limit?: number }): Promise<LogSlice>;
+  followLogs(id: string, options?: { from?: number; signal?: AbortSignal }): AsyncIterable<LogEntry>;
+  /** Runs one queued job to its end; what queues and workers call. */
+  execute(jobId: string, signal?: AbortSignal): Promise<Job | null>;
+  debug(): Promise<DebugInfo>;
+  /** Closes the queue and the fallback (running jobs get `deadlineMs`), then the store. */
+  close(options?: CloseOptions): Promise<void>;
+}
+
+export function createBuilder(options: BuilderOptions): Builder {
+  const { store } = options;
+  const runners: RunnerMap = { ...options.runners };
+  const now = options.now ?? (() => new Date());
+  const onEvent = options.onEvent ?? (() => undefined);
+
+  const deps: LifecycleDeps = {
+    store,
+    runners,
+    now,
+    onEvent,
+    logLimits: { ...DEFAULT_LOG_LIMITS, ...options.logs },
+    abortGraceMs: options.abortGraceMs ?? 10_000,
+    progressIntervalMs: options.progressIntervalMs ?? 200,
+  };
+  const execute = (jobId: string, signal?: AbortSignal) => runJob(deps, jobId, signal);
+  const inProcess = (name: string): InProcessQueue =>
+    createInProcessQueue({ name, concurrency: options.concurrency, execute: async (id, signal) => void (await execute(id, signal)) });
+
+  const queue = options.queue ?? inProcess('in-process');
+  const fallback = options.fallback === false ? null : options.queue ? inProcess('in-process fallback') : null;
+
+  async function submit<K extends JobKind>(kind: K, spec: SpecByKind[K], submitOptions: SubmitOptions, retryOf: string | null) {
+    if (!runners[kind]) {
+      throw new RunnerUnavailableError(
+        kind === 'build'
+          ? 'This server has no build runner configured, so it cannot build images. Register one, e.g. createDockerRunner() from @docker-builder/runner-docker.'
+          : 'This server has no deploy runner configured, so it cannot run deploys. Register one, e.g. createAnsibleRunner() from @docker-builder/runner-ansible.',
+      );
+    }
+    const user = submitOptions.user ? parseOrThrow(JobUserSchema, submitOptions.user) : null;
+    const job = await store.create({ id: createJobId(now().getTime()), kind, spec, user, retryOf, createdAt: now().toISOString() } as never);
+    const enqueued = await hand(job);
+    onEvent({ type: 'job.created', jobId: job.id, kind, enqueued });
+    return { id: job.id, enqueued };
+  }
+
+  /** Queue first; when the queue refuses, the fallback; when there is none, the job fails visibly. */
+  async function hand(job: Job): Promise<boolean> {
+    const ref = { id: job.id, kind: job.kind };
+    let reason: string;
+    try {
+      const result = await queue.enqueue(ref);
+      if (result.accepted) return true;
+      reason = result.reason ?? 'the queue did not accept the job';
+    } catch (error) {
+      reason = errorMessage(error);
+    }
+    onEvent({ type: 'job.enqueue_refused', jobId: job.id, kind: job.kind, reason });
+    if (fallback && (await fallback.enqueue(ref)).accepted) return false;
+    await store.appendLogs(job.id, [`[docker-builder] could not queue the job: ${reason}`]);
+    await store.transition(job.id, { from: ['queued'], to: 'error', at: now().toISOString(), error: `Could not queue the job: ${reason}` });
+    throw new QueueUnavailableError(`The job queue is unavailable (${reason}); the job was not accepted.`);
+  }
+
+  async function get(id: string): Promise<Job> {
+    const job = await store.get(id);
+    if (!job) throw new JobNotFoundError(id);
+    return job;
+  }
+
+  return {
+    store,
+    queue,
+    submitBuild: (payload, submitOptions = {}) => submit('build', parseOrThrow(CreateBuildPayload, payload), submitOptions, null),
+    submitDeploy: (payload, submitOptions = {}) => submit('deploy', parseOrThrow(CreateDeployPayload, payload), submitOptions, null),
+    get,
+    list: (query) => store.list(query),
+
+    async cancel(id) {
+      const job = await get(id);
+      if (job.state === 'queued') {
+        const cancelled = await store.transition(id, {
+          from: ['queued'],
+          to: 'cancelled',
+          at: now().toISOString(),
+          error: 'Cancelled before it started.',
+        });
+        if (cancelled) return cancelled;
+        // It started meanwhile: ask the runner to stop instead.
+      }
+      const asked = await store.requestCancel(id, now().toISOString());
+      if (asked) return asked;
+      const current = await get(id);
+      throw new InvalidStateError(`Job ${id} has already ended (${current.state}); there is nothing to cancel.`);
+    },
+
+    async retry(id, submitOptions = {}) {
+      const job = await get(id);
+      if (!isTerminal(job.state)) {
+        throw new InvalidStateError(`Job ${id} is still ${job.state}; only a finished job can be retried.`);
+      }
+      const user = submitOptions.user === undefined ? job.user : submitOptions.user;
+      // Re-validate: a spec stored by an older version must still pass today's rules.
+      const spec = job.kind === 'build' ? parseOrThrow(CreateBuildPayload, job.spec) : parseOrThrow(CreateDeployPayload, job.spec);
+      return submit(job.kind, spec, { user }, job.id);
+    },
+
+    async readLogs(id, readOptions = {}) {
+      await get(id);
+      return store.readLogs(id, { from: readOptions.from ?? 0, limit: readOptions.limit });
+    },
+    followLogs: (id, followOptions = {}) => store.followLogs(id, { from: followOptions.from ?? 0, signal: followOptions.signal }),
+    execute,
+
+    async debug() {
+      const settle = async <T>(name: string, probe: () => Promise<T>): Promise<T | ComponentHealth> => {
+        try {
+          return await probe();
+        } catch (error) {
+          return { name, ok: false, message: errorMessage(error) };
+        }
+      };
+      const [storeHealth, queueHealth, fallbackHealth, build, deploy] = await Promise.all([
+        settle(store.name, () => store.health()),
+        settle(queue.name, () => queue.health()),
+        fallback ? settle(fallback.name, () => fallback.health()) : null,
+        runners.build ? settle(runners.build.name, () => runners.build!.health()) : null,
+        runners.deploy ? settle(runners.deploy.name, () => runners.deploy!.health()) : null,
+      ]);
+      return { store: storeHealth, queue: queueHealth, fallback: fallbackHealth, runners: { build, deploy } };
+    },
+
+    async close(closeOptions) {
+      await Promise.all([queue.close(closeOptions), fallback?.close(closeOptions)]);
+      await store.close();
+    },
+  };
+}

@@ -1,0 +1,21 @@
+/** @docker-builder/core: the job model, payload schemas, ports, builder and the one job lifecycle. */
+export * from './errors.js';
+export * from './job-state.js';
+export * from './job.js';
+export { createJobId, isJobId } from './job-id.js';
+export * from './ports/health.js';
+export * from './ports/job-store.js';
+export * from './ports/job-queue.js';
+export * from './ports/runner.js';
+export { CreateBuildPayload, CreateDeployPayload, MAX_MAPPINGS, type BuildSpec, type DeploySpec } from './schemas/payloads.js';
+export { JobUserSchema } from './schemas/job-user.js';
+export { parseOrThrow, toFieldIssues, formatPath } from './schemas/parse.js';
+export { unsafeTextReason } from './schemas/safe-text.js';
+export { parseImageReference, type ParsedImageReference } from './schemas/docker-reference.js';
+export { timestampTag } from './schemas/timestamp-tag.js';
+export { isGitUrl } from './schemas/fields.js';
+export { createBuilder, type Builder, type BuilderOptions, type DebugInfo, type SubmitOptions, type SubmitResult } from './builder.js';
+export type { BuilderEvent } from './builder-events.js';
+export { runJob, JobAbortedError, type LifecycleDeps } from './job-lifecycle.js';
+export { createInProcessQueue, DEFAULT_CLOSE_DEADLINE_MS, type InProcessQueue, type InProcessQueueOptions } from './in-process-queue.js';
+export { DEFAULT_LOG_LIMITS, type LogLimits } from './job-log-writer.js';

@@ -1,0 +1,194 @@
+/**
+ * runJob: the one implementation of a job's life, called by every queue (in-process or a
+ * BullMQ worker) so that both behave the same. It claims the job, runs its runner, streams
+ * logs and progress, and always ends the job in exactly one terminal state, whatever the
+ * runner does (returns, throws, rejects, hangs past an abort).
+ */
+import { errorMessage } from './errors.js';
+import type { Job } from './job.js';
+import { createJobLogWriter, type LogLimits } from './job-log-writer.js';
+import { createJobProgressReporter } from './job-progress-reporter.js';
+import type { JobTransition, JobStore } from './ports/job-store.js';
+import type { RunContext, Runner, RunnerMap } from './ports/runner.js';
+import type { BuilderEvent } from './builder-events.js';
+
+export interface LifecycleDeps {
+  store: JobStore;
+  runners: RunnerMap;
+  logLimits: LogLimits;
+  now: () => Date;
+  /** After aborting a runner, how long to wait for it to stop before ending the job anyway. */
+  abortGraceMs: number;
+  progressIntervalMs: number;
+  onEvent: (event: BuilderEvent) => void;
+}
+
+/** The reason a job was aborted from outside (shutdown, lost lock), shown in its error. */
+export class JobAbortedError extends Error {
+  override name = 'JobAbortedError';
+}
+
+class CancelRequested extends Error {
+  override name = 'CancelRequested';
+}
+
+type Outcome = { state: 'done'; result: unknown } | { state: 'error' | 'cancelled'; error: string };
+
+/**
+ * Runs the job to its end. Returns the finished job, or null when this call did not own it
+ * (already claimed, already finished, or taken over by another attempt).
+ */
+export async function runJob(deps: LifecycleDeps, jobId: string, signal?: AbortSignal): Promise<Job | null> {
+  const { store } = deps;
+  const at = () => deps.now().toISOString();
+
+  if (signal?.aborted) {
+    const job = await store.transition(jobId, {
+      from: ['queued'],
+      to: 'error',
+      at: at(),
+      error: `Not started: ${abortReason(signal)}`,
+    });
+    if (job) deps.onEvent({ type: 'job.finished', jobId, kind: job.kind, state: job.state, error: job.error });
+    return job;
+  }
+
+  const claimed = await store.transition(jobId, { from: ['queued'], to: 'running', at: at() });
+  if (!claimed) return null;
+  const { attempt } = claimed;
+  deps.onEvent({ type: 'job.started', jobId, kind: claimed.kind, attempt });
+
+  const controller = new AbortController();
+  const forwardAbort = () => controller.abort(new JobAbortedError(abortReason(signal!)));
+  signal?.addEventListener('abort', forwardAbort, { once: true });
+
+  let fencedOut = false;
+  const { total: existingLines } = await store.readLogs(jobId, { from: 0, limit: 0 });
+  const log = createJobLogWriter({
+    store,
+    jobId,
+    attempt,
+    existingLines,
+    limits: deps.logLimits,
+    onFenced: () => {
+      fencedOut = true;
+      controller.abort(new JobAbortedError('another attempt now owns this job'));
+    },
+  });
+  const progress = createJobProgressReporter({ store, jobId, attempt, minIntervalMs: deps.progressIntervalMs });
+
+  const stopWatching = new AbortController();
+  store.watchCancel(jobId, stopWatching.signal).then(
+    () => controller.abort(new CancelRequested('cancelled on request')),
+    () => undefined,
+  );
+
+  const context: RunContext = {
+    jobId,
+    user: claimed.user,
+    log: (line) => log.write(line),
+    progress: (percent) => progress.report(percent),
+    signal: controller.signal,
+  };
+
+  let outcome: Outcome;
+  try {
+    const runner = deps.runners[claimed.kind] as Runner | undefined;
+    if (!runner) throw new Error(`No ${claimed.kind} runner is configured where this job ran.`);
+    const result = await settleWithin(
+      Promise.resolve().then(() => runner.run(claimed.spec, context)),
+      controller.signal,
+      deps.abortGraceMs,
+    );
+    outcome = { state: 'done', result: toJsonValue(result) };
+  } catch (error) {
+    outcome = describeFailure(error, controller.signal);
+  } finally {
+    stopWatching.abort();
+    signal?.removeEventListener('abort', forwardAbort);
+  }
+
+  if (outcome.state === 'error') log.write(`[docker-builder] job failed: ${outcome.error}`);
+  if (outcome.state === 'cancelled') log.write('[docker-builder] job cancelled on request');
+  await progress.flush();
+  try {
+    await log.close();
+  } catch {
+    // The store is refusing writes; still try to end the job so it cannot stay `running`.
+  }
+  if (fencedOut) {
+    deps.onEvent({ type: 'job.lost', jobId, kind: claimed.kind, attempt });
+    return null;
+  }
+
+  const change: JobTransition =
+    outcome.state === 'done'
+      ? { from: ['running'], to: 'done', at: at(), attempt, result: outcome.result, progress: 100 }
+      : { from: ['running'], to: outcome.state, at: at(), attempt, error: outcome.error };
+  const finished = await transitionWithRetry(store, jobId, change);
+  if (finished) {
+    deps.onEvent({ type: 'job.finished', jobId, kind: finished.kind, state: finished.state, error: finished.error });
+  }
+  return finished;
+}
+
+function describeFailure(error: unknown, signal: AbortSignal): Outcome {
+  if (signal.aborted && signal.reason instanceof CancelRequested) {
+    return { state: 'cancelled', error: 'Cancelled on request.' };
+  }
+  if (signal.aborted && signal.reason instanceof JobAbortedError) {
+    return { state: 'error', error: `Aborted: ${signal.reason.message}.` };
+  }
+  return { state: 'error', error: errorMessage(error) || 'The runner failed without a message.' };
+}
+
+function abortReason(signal: AbortSignal): string {
+  const reason: unknown = signal.reason;
+  if (reason instanceof Error && reason.name !== 'AbortError') return reason.message;
+  if (typeof reason === 'string') return reason;
+  return 'the process is shutting down';
+}
+
+/** Waits for the runner; once aborted, waits at most `graceMs` more before giving up on it. */
+function settleWithin<T>(work: Promise<T>, signal: AbortSignal, graceMs: number): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const onAbort = () => {
+      timer = setTimeout(
+        () => reject(new Error(`the runner did not stop within ${graceMs} ms of being aborted`)),
+        graceMs,
+      );
+    };
+    if (signal.aborted) onAbort();
+    else signal.addEventListener('abort', onAbort, { once: true });
+    work.then(
+      (value) => {
+        clearTimeout(timer);
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        clearTimeout(timer);
+        signal.removeEventListener('abort', onAbort);
+        reject(error);
+      },
+    );
+  });
+}
+
+async function transitionWithRetry(store: JobStore, jobId: string, change: JobTransition): Promise<Job | null> {
+  for (let tries = 1; ; tries += 1) {
+    try {
+      return await store.transition(jobId, change);
+    } catch (error) {
+      if (tries >= 5) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 200 * tries));
+    }
+  }
+}
+
+/** Results are stored as JSON; anything else would not survive a round trip through Redis. */
+function toJsonValue(value: unknown): unknown {
+  if (value === undefined) return null;
+  return JSON.parse(JSON.stringify(value)) as unknown;
+}

@@ -1,0 +1,119 @@
+/**
+ * Streams a runner's lines into the store in batches: one write in flight at a time, a
+ * flush every `flushIntervalMs` or every `maxBatch` lines. Past `maxLines` lines are dropped
+ * and counted, and the log's last line says how many.
+ */
+import type { JobStore } from './ports/job-store.js';
+import { toLogLines } from './log-line.js';
+
+export interface LogLimits {
+  /** Lines kept per job; default 100 000. */
+  maxLines: number;
+  /** Characters kept per line; default 16 384. */
+  maxLineLength: number;
+  /** Default 100 ms. */
+  flushIntervalMs: number;
+  /** Default 500 lines. */
+  maxBatch: number;
+}
+
+export const DEFAULT_LOG_LIMITS: LogLimits = {
+  maxLines: 100_000,
+  maxLineLength: 16_384,
+  flushIntervalMs: 100,
+  maxBatch: 500,
+};
+
+export interface JobLogWriter {
+  write(text: string): void;
+  /** Flushes everything, adds the cap line if lines were dropped, and stops. */
+  close(): Promise<void>;
+  /** Resolves when everything written so far is stored. */
+  flush(): Promise<void>;
+}
+
+export interface JobLogWriterOptions {
+  store: JobStore;
+  jobId: string;
+  attempt: number;
+  /** Lines already in the log (written by an earlier attempt); they count toward the cap. */
+  existingLines: number;
+  limits: LogLimits;
+  /** Called once when the store refuses a write: this attempt no longer owns the job. */
+  onFenced(): void;
+}
+
+export function createJobLogWriter(options: JobLogWriterOptions): JobLogWriter {
+  const { store, jobId, attempt, limits } = options;
+  let buffer: string[] = [];
+  let accepted = options.existingLines;
+  let dropped = 0;
+  let fenced = false;
+  let closed = false;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let inFlight: Promise<void> = Promise.resolve();
+  let writeError: unknown;
+
+  const drain = async (): Promise<void> => {
+    while (buffer.length > 0 && !fenced) {
+      const batch = buffer;
+      buffer = [];
+      try {
+        const length = await store.appendLogs(jobId, batch, { attempt });
+        if (length === null) {
+          fenced = true;
+          options.onFenced();
+        }
+      } catch (error) {
+        // Keep the lines for the next flush rather than lose them on a passing store error.
+        buffer = batch.concat(buffer);
+        writeError = error;
+        return;
+      }
+    }
+  };
+
+  const flush = (): Promise<void> => {
+    if (timer) {
+      clearTimeout(timer);
+      timer = undefined;
+    }
+    inFlight = inFlight.then(drain);
+    return inFlight;
+  };
+
+  const schedule = () => {
+    if (buffer.length >= limits.maxBatch) void flush();
+    else timer ??= setTimeout(() => void flush(), limits.flushIntervalMs);
+  };
+
+  return {
+    write(text) {
+      if (closed || fenced) return;
+      for (const line of toLogLines(text, limits.maxLineLength)) {
+        if (accepted >= limits.maxLines) {
+          dropped += 1;
+          continue;
+        }
+        accepted += 1;
+        buffer.push(line);
+      }
+      if (buffer.length > 0) schedule();
+    },
+    flush,
+    async close() {
+      if (closed) return inFlight;
+      closed = true;
+      if (dropped > 0) {
+        buffer.push(
+          `[docker-builder] log limit of ${limits.maxLines} lines reached: ${dropped} more line${dropped === 1 ? ' was' : 's were'} dropped`,
+        );
+      }
+      for (let tries = 0; tries < 3 && buffer.length > 0 && !fenced; tries += 1) {
+        await flush();
+        if (buffer.length > 0) await new Promise((resolve) => setTimeout(resolve, 100 * (tries + 1)));
+      }
+      if (buffer.length > 0 && !fenced) throw writeError;
+    },
+  };
+}

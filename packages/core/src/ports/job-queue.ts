@@ -1,0 +1,40 @@
+/** The JobQueue port: hands job ids to whatever runs them (this process, or workers elsewhere). */
+import type { JobKind } from '../job.js';
+import type { ComponentHealth } from './health.js';
+
+export interface QueuedJobRef {
+  id: string;
+  kind: JobKind;
+}
+
+export interface EnqueueResult {
+  /** True when a worker will take the job; false when the caller must run it some other way. */
+  accepted: boolean;
+  /** Why it was not accepted. */
+  reason?: string;
+}
+
+/**
+ * Runs one job to its end (core's `runJob`). The signal aborts it: the queue is closing,
+ * or it lost the job to another worker.
+ */
+export type JobExecutor = (jobId: string, signal: AbortSignal) => Promise<void>;
+
+export interface QueueHealth extends ComponentHealth {
+  /** Processes (or slots) that take jobs from this queue right now, when known. */
+  workers?: number;
+  counts?: Record<string, number>;
+}
+
+export interface CloseOptions {
+  /** How long running jobs may take to finish before they are aborted. Default 30 000. */
+  deadlineMs?: number;
+}
+
+export interface JobQueue {
+  readonly name: string;
+  enqueue(job: QueuedJobRef): Promise<EnqueueResult>;
+  health(): Promise<QueueHealth>;
+  /** Stops taking jobs; waits for running ones until the deadline, then aborts them. */
+  close(options?: CloseOptions): Promise<void>;
+}

@@ -1,0 +1,103 @@
+/** The JobStore port: where jobs, their logs and deploy metadata live. */
+import type { DeployMetadata, Job, JobKind, NewJob } from '../job.js';
+import type { JobState } from '../job-state.js';
+import type { ComponentHealth } from './health.js';
+
+export interface JobListQuery {
+  /** At most this many jobs (the store may cap it). */
+  limit: number;
+  /** From `nextCursor` of the previous page; absent for the newest page. */
+  cursor?: string | null;
+  states?: readonly JobState[];
+  kind?: JobKind;
+}
+
+export interface JobPage {
+  /** Newest first. */
+  jobs: Job[];
+  /** Pass back as `cursor` for the next (older) page; null on the last page. */
+  nextCursor: string | null;
+}
+
+/**
+ * A compare-and-set move of a job to another state. It happens only if the job is in one of
+ * `from` (and, with `attempt`, still at that attempt); otherwise nothing changes.
+ * Moving to `running` records `startedAt` and starts a new attempt; moving to a terminal
+ * state records `finishedAt`.
+ */
+export interface JobTransition {
+  from: readonly JobState[];
+  to: JobState;
+  /** ISO timestamp of the move. */
+  at: string;
+  attempt?: number;
+  error?: string | null;
+  result?: unknown;
+  progress?: number;
+}
+
+/** Lifecycle writes carry the attempt they belong to; a store refuses stale ones. */
+export interface Fence {
+  attempt: number;
+}
+
+export interface LogEntry {
+  /** 0-based position in the job's log; the SSE event id. */
+  index: number;
+  line: string;
+}
+
+export interface LogSlice {
+  lines: string[];
+  /** The index after the last line returned: where the next read starts. */
+  next: number;
+  /** How many lines the log holds now. */
+  total: number;
+}
+
+export interface JobStore {
+  readonly name: string;
+
+  /** Stores a new `queued` job (and, for deploys, its deploy metadata). */
+  create(job: NewJob): Promise<Job>;
+  get(id: string): Promise<Job | null>;
+  list(query: JobListQuery): Promise<JobPage>;
+
+  /**
+   * Returns the updated job, or null when the job was not in an expected state or attempt.
+   * Throws JobNotFoundError for an unknown id and InvalidStateError for a move the state
+   * machine forbids.
+   */
+  transition(id: string, change: JobTransition): Promise<Job | null>;
+  /** False when the fence is stale or the job is no longer running. */
+  setProgress(id: string, progress: number, fence: Fence): Promise<boolean>;
+
+  /**
+   * Marks a running job as asked to stop and wakes `watchCancel` everywhere. Returns the job,
+   * or null when it was not running.
+   */
+  requestCancel(id: string, at: string): Promise<Job | null>;
+  /**
+   * Resolves once cancellation of the job is requested (at once if it already was); rejects
+   * with `signal.reason` when `signal` aborts first.
+   */
+  watchCancel(id: string, signal: AbortSignal): Promise<void>;
+
+  /**
+   * Appends lines in order, atomically as a batch. Returns the log's new length, or null when
+   * refused: the fence is stale or the job has ended (a finished job's log never grows, so a
+   * follower that saw the end saw every line).
+   */
+  appendLogs(id: string, lines: readonly string[], fence?: Fence): Promise<number | null>;
+  readLogs(id: string, options: { from: number; limit?: number }): Promise<LogSlice>;
+  /**
+   * Every line from `from` on, live, in order, each once. Ends when the job has ended and
+   * every line was yielded, or when `signal` aborts. Throws JobNotFoundError for an unknown id.
+   */
+  followLogs(id: string, options: { from: number; signal?: AbortSignal }): AsyncIterable<LogEntry>;
+
+  getDeployMetadata(id: string): Promise<DeployMetadata | null>;
+
+  health(): Promise<ComponentHealth>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,24 @@
+/** The Runner port: does the real work of one kind of job (a build, a deploy). */
+import type { JobKind, JobUser, SpecByKind } from '../job.js';
+import type { ComponentHealth } from './health.js';
+
+export interface RunContext {
+  jobId: string;
+  user: JobUser | null;
+  /** Appends one line (or several, split on newlines) to the job's log. Never blocks. */
+  log(line: string): void;
+  /** Sets the job's progress, 0–100. */
+  progress(percent: number): void;
+  /** Aborted on cancel, shutdown or lost lock. A runner stops promptly and rejects. */
+  signal: AbortSignal;
+}
+
+export interface Runner<K extends JobKind = JobKind> {
+  readonly name: string;
+  readonly kind: K;
+  /** Resolves with the job's result, or rejects with an Error whose message says what failed. */
+  run(spec: SpecByKind[K], context: RunContext): Promise<unknown>;
+  health(): Promise<ComponentHealth>;
+}
+
+export type RunnerMap = { [K in JobKind]?: Runner<K> };

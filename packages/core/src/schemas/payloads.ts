@@ -1,0 +1,75 @@
+/**
+ * The payloads users submit. The parsed output of each schema is the job's spec: exactly
+ * what a runner receives, with defaults filled in.
+ */
+import { z } from 'zod';
+import {
+  buildArgName,
+  buildContext,
+  imageReference,
+  imageRepository,
+  imageTag,
+  labelKey,
+  platform,
+  relativePath,
+  safeText,
+  serviceId,
+  stageName,
+} from './fields.js';
+import { timestampTag } from './timestamp-tag.js';
+
+export const MAX_MAPPINGS = 200;
+
+export const CreateBuildPayload = z
+  .strictObject({
+    service: serviceId.describe('The service the image is for; also the default image name.'),
+    context: buildContext
+      .default('.')
+      .describe('A directory relative to the server\'s context root, or a git URL ("https://host/repo.git#ref:subdir").'),
+    dockerfile: relativePath('Dockerfile').default('Dockerfile').describe('The Dockerfile, relative to the context.'),
+    image: imageRepository
+      .optional()
+      .describe('The image repository without a tag; by default the server\'s registry prefix and the service name.'),
+    tags: z
+      .array(imageTag)
+      .min(1, { error: 'must hold at least one tag' })
+      .max(20, { error: 'must hold at most 20 tags' })
+      .refine((tags) => new Set(tags).size === tags.length, { error: 'must not repeat a tag' })
+      .default(() => [timestampTag()])
+      .describe('Tags to apply (and push). Default: one UTC timestamp tag, YYYYMMDD-HHMMSS.'),
+    buildArgs: z
+      .record(buildArgName, safeText(4096))
+      .refine((args) => Object.keys(args).length <= 100, { error: 'must hold at most 100 build arguments' })
+      .default({})
+      .describe('Build arguments (ARG values).'),
+    target: stageName.optional().describe('The stage of a multi-stage Dockerfile to build.'),
+    labels: z
+      .record(labelKey, safeText(1024))
+      .refine((labels) => Object.keys(labels).length <= 100, { error: 'must hold at most 100 labels' })
+      .default({})
+      .describe('Labels to set on the image.'),
+    platform: platform.optional().describe('Target platform, e.g. "linux/amd64".'),
+    noCache: z.boolean().default(false).describe('Build without the layer cache.'),
+    pull: z.boolean().default(false).describe('Always pull newer versions of base images.'),
+    push: z.boolean().default(true).describe('Push every tag to the registry after the build.'),
+  })
+  .describe('A request to build (and push) one image.');
+
+export const CreateDeployPayload = z
+  .strictObject({
+    mappings: z
+      .record(serviceId, imageReference)
+      .refine((mappings) => Object.keys(mappings).length > 0, { error: 'must map at least one service to an image' })
+      .refine((mappings) => Object.keys(mappings).length <= MAX_MAPPINGS, {
+        error: `must map at most ${MAX_MAPPINGS} services`,
+      })
+      .describe('Service id → image reference, e.g. {"rag-service": "registry/repo/rag-service:20251025-111006"}.'),
+  })
+  .describe('A request to deploy images to services, handed to the playbook as `mappings`.');
+
+export type CreateBuildPayload = z.input<typeof CreateBuildPayload>;
+export type CreateDeployPayload = z.input<typeof CreateDeployPayload>;
+/** A build job's spec: the build payload with every default filled in. */
+export type BuildSpec = z.output<typeof CreateBuildPayload>;
+/** A deploy job's spec. */
+export type DeploySpec = z.output<typeof CreateDeployPayload>;

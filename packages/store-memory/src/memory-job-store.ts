@@ -1,0 +1,221 @@
+/**
+ * The in-memory JobStore: the embedded default. Everything lives in this process and is
+ * gone when it exits. Jobs are kept in id order (ids sort by creation time), so a page of
+ * the newest jobs is a binary search and a short walk, however many jobs there are.
+ */
+import {
+  JobNotFoundError,
+  ValidationError,
+  assertTransition,
+  initialJob,
+  isTerminal,
+  type ComponentHealth,
+  type DeployMetadata,
+  type Fence,
+  type Job,
+  type JobListQuery,
+  type JobPage,
+  type JobStore,
+  type JobTransition,
+  type LogEntry,
+  type LogSlice,
+  type NewJob,
+} from '@docker-builder/core';
+
+export interface MemoryJobStoreOptions {
+  name?: string;
+}
+
+interface Entry {
+  job: Job;
+  logs: string[];
+  deploy: DeployMetadata | null;
+  /** Woken on every change to the job or its log. */
+  listeners: Set<() => void>;
+}
+
+export function createMemoryJobStore(options: MemoryJobStoreOptions = {}): JobStore {
+  const entries = new Map<string, Entry>();
+  /** Ids in ascending order, which is creation order. */
+  const order: string[] = [];
+
+  const entry = (id: string): Entry => {
+    const found = entries.get(id);
+    if (!found) throw new JobNotFoundError(id);
+    return found;
+  };
+  const notify = (e: Entry) => {
+    for (const wake of [...e.listeners]) wake();
+  };
+  const fenced = (e: Entry, fence: Fence | undefined) => fence !== undefined && e.job.attempt !== fence.attempt;
+
+  /** Resolves at the next change to the job, or when the signal aborts. */
+  const nextChange = (e: Entry, signal?: AbortSignal) =>
+    new Promise<void>((resolve) => {
+      const done = () => {
+        e.listeners.delete(done);
+        signal?.removeEventListener('abort', done);
+        resolve();
+      };
+      e.listeners.add(done);
+      signal?.addEventListener('abort', done, { once: true });
+    });
+
+  return {
+    name: options.name ?? 'memory',
+
+    async create(input: NewJob) {
+      if (entries.has(input.id)) throw new ValidationError([{ path: 'id', message: `job ${input.id} already exists` }]);
+      const job = initialJob(input);
+      const deploy = job.kind === 'deploy' ? { mappings: { ...job.spec.mappings }, user: job.user } : null;
+      entries.set(job.id, { job: structuredClone(job), logs: [], deploy, listeners: new Set() });
+      order.splice(upperBound(order, job.id), 0, job.id);
+      return job;
+    },
+
+    async get(id) {
+      const found = entries.get(id);
+      return found ? structuredClone(found.job) : null;
+    },
+
+    async list(query: JobListQuery): Promise<JobPage> {
+      const limit = Math.max(1, Math.floor(query.limit));
+      let position = order.length - 1;
+      if (query.cursor) position = lowerBound(order, decodeCursor(query.cursor)) - 1;
+      const matches = (job: Job) =>
+        (!query.kind || job.kind === query.kind) && (!query.states?.length || query.states.includes(job.state));
+      const jobs: Job[] = [];
+      let more = false;
+      for (; position >= 0; position -= 1) {
+        const job = entries.get(order[position]!)!.job;
+        if (!matches(job)) continue;
+        if (jobs.length === limit) {
+          more = true;
+          break;
+        }
+        jobs.push(structuredClone(job));
+      }
+      return { jobs, nextCursor: more ? encodeCursor(jobs[jobs.length - 1]!.id) : null };
+    },
+
+    async transition(id, change: JobTransition) {
+      const e = entry(id);
+      for (const from of change.from) assertTransition(from, change.to);
+      if (!change.from.includes(e.job.state)) return null;
+      if (change.attempt !== undefined && e.job.attempt !== change.attempt) return null;
+      assertTransition(e.job.state, change.to);
+      const job = e.job;
+      job.state = change.to;
+      if (change.to === 'running') {
+        job.attempt += 1;
+        job.startedAt = change.at;
+      }
+      if (isTerminal(change.to)) job.finishedAt = change.at;
+      if (change.error !== undefined) job.error = change.error;
+      if (change.result !== undefined) job.result = structuredClone(change.result);
+      if (change.progress !== undefined) job.progress = change.progress;
+      notify(e);
+      return structuredClone(job);
+    },
+
+    async setProgress(id, progress, fence) {
+      const e = entry(id);
+      if (fenced(e, fence) || e.job.state !== 'running') return false;
+      e.job.progress = progress;
+      notify(e);
+      return true;
+    },
+
+    async requestCancel(id, at) {
+      const e = entry(id);
+      if (e.job.state !== 'running') return null;
+      e.job.cancelRequestedAt ??= at;
+      notify(e);
+      return structuredClone(e.job);
+    },
+
+    async watchCancel(id, signal) {
+      const e = entry(id);
+      while (e.job.cancelRequestedAt === null) {
+        signal.throwIfAborted();
+        await nextChange(e, signal);
+      }
+    },
+
+    async appendLogs(id, lines, fence) {
+      const e = entry(id);
+      if (fenced(e, fence) || isTerminal(e.job.state)) return null;
+      for (const line of lines) e.logs.push(line);
+      if (lines.length > 0) notify(e);
+      return e.logs.length;
+    },
+
+    async readLogs(id, { from, limit }): Promise<LogSlice> {
+      const { logs } = entry(id);
+      const start = Math.max(0, from);
+      const lines = logs.slice(start, limit === undefined ? undefined : start + Math.max(0, limit));
+      return { lines, next: start + lines.length, total: logs.length };
+    },
+
+    async *followLogs(id, { from, signal }): AsyncGenerator<LogEntry> {
+      const e = entry(id);
+      let next = Math.max(0, from);
+      while (!signal?.aborted) {
+        while (next < e.logs.length) {
+          yield { index: next, line: e.logs[next]! };
+          next += 1;
+          if (signal?.aborted) return;
+        }
+        if (isTerminal(e.job.state)) return;
+        await nextChange(e, signal);
+      }
+    },
+
+    async getDeployMetadata(id) {
+      const found = entries.get(id);
+      return found?.deploy ? structuredClone(found.deploy) : null;
+    },
+
+    async health(): Promise<ComponentHealth> {
+      return { name: this.name, ok: true, details: { jobs: entries.size, persistent: false } };
+    },
+
+    async close() {
+      for (const e of entries.values()) notify(e);
+    },
+  };
+}
+
+function encodeCursor(id: string): string {
+  return Buffer.from(id, 'utf8').toString('base64url');
+}
+
+function decodeCursor(cursor: string): string {
+  const id = Buffer.from(cursor, 'base64url').toString('utf8');
+  if (!/^[0-9a-f-]{36}$/.test(id)) throw new ValidationError([{ path: 'cursor', message: 'is not a cursor this server gave out' }]);
+  return id;
+}
+
+/** First index whose value is >= `value`. */
+function lowerBound(sorted: readonly string[], value: string): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (sorted[mid]! < value) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** First index whose value is > `value`. */
+function upperBound(sorted: readonly string[], value: string): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (sorted[mid]! <= value) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}

@@ -1,0 +1,14 @@
+import { defineConfig } from 'vitest/config';
+
+// Tests import the packages by name; this condition resolves them to their TypeScript sources.
+const conditions = ['@docker-builder/source', 'node', 'import', 'default'];
+
+export default defineConfig({
+  resolve: { conditions },
+  ssr: { resolve: { conditions, externalConditions: conditions } },
+  test: {
+    include: ['packages/*/test/**/*.test.ts', 'examples/*/test/**/*.test.ts'],
+    testTimeout: 20_000,
+    hookTimeout: 30_000,
+  },
+});
