@@ -66,6 +66,12 @@ export class QueueUnavailableError extends BuilderError {
   }
 }
 
+export class UnauthorizedError extends BuilderError {
+  constructor(message: string) {
+    super('UNAUTHORIZED', message);
+  }
+}
+
 export function isBuilderError(error: unknown): error is BuilderError {
   return error instanceof BuilderError;
 }

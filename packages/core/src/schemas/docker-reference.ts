@@ -4,9 +4,9 @@
  * `{` or `$` can never pass.
  */
 
-const alphanumeric = '[a-z0-9]+';
 const separator = '(?:[._]|__|[-]+)';
-const pathComponent = `${alphanumeric}(?:${separator}${alphanumeric})*`;
+const pathComponentOf = (alphanumeric: string) => `${alphanumeric}(?:${separator}${alphanumeric})*`;
+const pathComponent = pathComponentOf('[a-z0-9]+');
 const domainComponent = '(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])';
 const domainName = `${domainComponent}(?:\\.${domainComponent})*`;
 const ipv6 = '\\[(?:[a-fA-F0-9:]+)\\]';
@@ -16,6 +16,13 @@ const tag = '[\\w][\\w.-]{0,127}';
 const digest = '[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,}';
 const remoteName = `${pathComponent}(?:/${pathComponent})*`;
 const repository = `(?:${domain}/)?${remoteName}`;
+/**
+ * Registries require lowercase paths, but the seed's documented deploy payload uses
+ * placeholders such as `.../PROJECT/REPO/rag-service:tag`. Deploy mappings only reach a
+ * playbook, never a registry, so they may use uppercase; builds we push may not.
+ */
+const mixedCaseComponent = pathComponentOf('[A-Za-z0-9]+');
+const mixedCaseRepository = `(?:${domain}/)?${mixedCaseComponent}(?:/${mixedCaseComponent})*`;
 
 /** Longest repository name the registry API accepts. */
 export const MAX_REPOSITORY_LENGTH = 255;
@@ -25,6 +32,7 @@ export const TAG_PATTERN = new RegExp(`^${tag}$`);
 export const SERVICE_ID_PATTERN = new RegExp(`^${pathComponent}$`);
 export const REPOSITORY_PATTERN = new RegExp(`^${repository}$`);
 export const IMAGE_REFERENCE_PATTERN = new RegExp(`^(${repository})(?::(${tag}))?(?:@(${digest}))?$`);
+const MIXED_CASE_IMAGE_REFERENCE_PATTERN = new RegExp(`^(${mixedCaseRepository})(?::(${tag}))?(?:@(${digest}))?$`);
 
 export interface ParsedImageReference {
   repository: string;
@@ -32,8 +40,12 @@ export interface ParsedImageReference {
   digest?: string;
 }
 
-export function parseImageReference(reference: string): ParsedImageReference | null {
-  const match = IMAGE_REFERENCE_PATTERN.exec(reference);
+export function parseImageReference(
+  reference: string,
+  options: { allowUppercasePath?: boolean } = {},
+): ParsedImageReference | null {
+  const pattern = options.allowUppercasePath ? MIXED_CASE_IMAGE_REFERENCE_PATTERN : IMAGE_REFERENCE_PATTERN;
+  const match = pattern.exec(reference);
   if (!match || match[1]!.length > MAX_REPOSITORY_LENGTH) return null;
   const parsed: ParsedImageReference = { repository: match[1]! };
   if (match[2] !== undefined) parsed.tag = match[2];

@@ -55,11 +55,12 @@ export const imageTag = grammarText(
   'must be a Docker tag: letters, digits, "_", "." and "-", starting with a letter, digit or "_" (at most 128 characters)',
 );
 
-export const imageReference = z.string().superRefine((value, ctx) => {
+/** An image to deploy; see docker-reference.ts for why uppercase paths pass here. */
+export const deployImageReference = z.string().superRefine((value, ctx) => {
   const reason = unsafeTextReason(value);
   if (reason) {
     ctx.addIssue({ code: 'custom', message: reason });
-  } else if (!parseImageReference(value)) {
+  } else if (!parseImageReference(value, { allowUppercasePath: true })) {
     ctx.addIssue({
       code: 'custom',
       message: 'must be a Docker image reference such as "registry.example.com/team/rag-service:20251025-111006"',

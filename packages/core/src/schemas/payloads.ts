@@ -6,7 +6,7 @@ import { z } from 'zod';
 import {
   buildArgName,
   buildContext,
-  imageReference,
+  deployImageReference,
   imageRepository,
   imageTag,
   labelKey,
@@ -58,7 +58,7 @@ export const CreateBuildPayload = z
 export const CreateDeployPayload = z
   .strictObject({
     mappings: z
-      .record(serviceId, imageReference)
+      .record(serviceId, deployImageReference)
       .refine((mappings) => Object.keys(mappings).length > 0, { error: 'must map at least one service to an image' })
       .refine((mappings) => Object.keys(mappings).length <= MAX_MAPPINGS, {
         error: `must map at most ${MAX_MAPPINGS} services`,

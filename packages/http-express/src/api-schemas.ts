@@ -1,0 +1,108 @@
+/**
+ * The HTTP API's own schemas: query strings, path parameters and response bodies. Request
+ * payloads come from core. The OpenAPI document is generated from these and nothing else.
+ */
+import { z } from 'zod';
+import { CreateBuildPayload, CreateDeployPayload, JOB_KINDS, JOB_STATES, isJobId } from '@docker-builder/core';
+
+const jobId = z
+  .string()
+  .refine(isJobId, { error: 'must be a job id, such as "019a1b2c-3d4e-7f00-8a00-0123456789ab"' })
+  .describe('A job id (UUIDv7).');
+
+export const JobIdParams = z.strictObject({ id: jobId });
+
+const stateList = z
+  .union([z.string(), z.array(z.string())])
+  .transform((value) => [value].flat().flatMap((part) => part.split(',')).map((s) => s.trim()).filter(Boolean))
+  .pipe(z.array(z.enum(JOB_STATES, { error: `must be one of ${JOB_STATES.join(', ')}` })).max(JOB_STATES.length))
+  .describe('Only jobs in these states: one or more of queued, running, done, error, cancelled (comma-separated or repeated).');
+
+const integer = (min: number, max: number) =>
+  z
+    .string()
+    .regex(/^\d+$/, { error: 'must be a whole number' })
+    .transform(Number)
+    .pipe(z.number().int().min(min, { error: `must be at least ${min}` }).max(max, { error: `must be at most ${max}` }));
+
+export const ListQuery = z.strictObject({
+  limit: integer(1, 200).optional().describe('Jobs per page, 1–200 (default 50).'),
+  cursor: z.string().max(200).optional().describe('The `nextCursor` of the previous page.'),
+  state: stateList.optional(),
+  kind: z.enum(JOB_KINDS as ['build', 'deploy'], { error: 'must be "build" or "deploy"' }).optional().describe('Only builds or only deploys.'),
+});
+
+export const JobQuery = z.strictObject({
+  logsFrom: integer(0, Number.MAX_SAFE_INTEGER).optional().describe('Return log lines from this index on (default 0).'),
+  logsLimit: integer(0, 1_000_000).optional().describe('Return at most this many log lines (default: all).'),
+});
+
+export const LogStreamQuery = z.strictObject({
+  from: integer(0, Number.MAX_SAFE_INTEGER)
+    .optional()
+    .describe('First line to send (default 0). A `Last-Event-ID` header, sent by EventSource on reconnect, takes precedence.'),
+});
+
+const user = z.object({ sub: z.string(), name: z.string().optional() }).nullable();
+
+const jobFields = {
+  id: z.string(),
+  kind: z.enum(JOB_KINDS as ['build', 'deploy']),
+  state: z.enum(JOB_STATES),
+  progress: z.number().int().min(0).max(100),
+  createdAt: z.string().describe('ISO 8601.'),
+  startedAt: z.string().nullable(),
+  finishedAt: z.string().nullable(),
+  error: z.string().nullable().describe('Why the job failed or was cancelled.'),
+  result: z.unknown().describe('What the runner returned (image references, digest…), once done.'),
+  spec: z.union([CreateBuildPayload, CreateDeployPayload]).describe('The submitted payload with defaults filled in.'),
+  user,
+  retryOf: z.string().nullable(),
+  attempt: z.number().int(),
+  cancelRequestedAt: z.string().nullable(),
+};
+
+export const JobSummary = z.object(jobFields).describe('A job, without its log.');
+export const JobWithLogs = z
+  .object({
+    ...jobFields,
+    logs: z.array(z.string()).describe('Log lines from `logsFrom`.'),
+    logsNext: z.number().int().describe('Index after the last line returned.'),
+    logsTotal: z.number().int().describe('Lines in the whole log.'),
+  })
+  .describe('A job with its log.');
+
+export const JobPageBody = z.object({
+  jobs: z.array(JobSummary),
+  nextCursor: z.string().nullable().describe('Pass as `cursor` for the next (older) page; null on the last page.'),
+});
+
+export const SubmitBody = z.object({
+  id: z.string(),
+  enqueued: z.boolean().describe('False when the queue refused the job and the server runs it itself.'),
+});
+
+export const RetryBody = SubmitBody.extend({ retryOf: z.string() });
+
+const health = z.object({
+  name: z.string(),
+  ok: z.boolean(),
+  message: z.string().optional(),
+  details: z.record(z.string(), z.unknown()).optional(),
+});
+
+export const DebugBody = z.object({
+  version: z.string(),
+  store: health,
+  queue: health.extend({ workers: z.number().optional(), counts: z.record(z.string(), z.number()).optional() }),
+  fallback: health.nullable(),
+  runners: z.object({ build: health.nullable(), deploy: health.nullable() }),
+});
+
+export const ErrorBodySchema = z.object({
+  error: z.object({
+    code: z.string(),
+    message: z.string(),
+    issues: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+  }),
+});

@@ -1,0 +1,111 @@
+/**
+ * createBuilderRouter: mounts the route table on an Express Router, plus the OpenAPI
+ * document, the docs page and one error handler. No business logic lives here.
+ */
+import { UnauthorizedError, parseOrThrow, type Builder, type JobUser } from '@docker-builder/core';
+import express, { type NextFunction, type Request, type Response, type Router } from 'express';
+import { BuilderError } from '@docker-builder/core';
+import { createRoutes } from './routes.js';
+import { createOpenApiDocument } from './openapi.js';
+import { DOCS_INIT_SCRIPT, docsHtml, swaggerUiDirectory } from './docs-page.js';
+import { streamSse } from './sse.js';
+import { toErrorResponse } from './error-response.js';
+import type { RouteDefinition } from './route-definition.js';
+
+export interface BuilderRouterOptions {
+  /**
+   * Who is calling: return the user, or null to answer 401. The user's `sub` is stored with
+   * each job and given to runners (deploys see it as DEPLOY_USER_SUB). Without a hook every
+   * request is anonymous and allowed.
+   */
+  auth?: (req: Request) => JobUser | null | Promise<JobUser | null>;
+  /** Largest JSON body accepted; larger ones get 413. Default "1mb". */
+  bodyLimit?: string | number;
+  /** Serve the OpenAPI document and the docs page (default true). */
+  docs?: boolean;
+  title?: string;
+  /** Seconds between SSE heartbeat comments; default 15. */
+  sseHeartbeatSeconds?: number;
+  /** Called with errors the router did not expect (500s), for the host's log. */
+  onError?: (error: unknown, req: Request) => void;
+}
+
+export function createBuilderRouter(builder: Builder, options: BuilderRouterOptions = {}): Router {
+  const router = express.Router();
+  const routes = createRoutes(builder);
+  const jsonBody = express.json({ limit: options.bodyLimit ?? '1mb', strict: true, type: () => true });
+  const heartbeatMs = (options.sseHeartbeatSeconds ?? 15) * 1000;
+
+  if (options.docs !== false) {
+    const document = createOpenApiDocument(routes, { title: options.title, authenticated: Boolean(options.auth) });
+    router.get('/openapi.json', (_req, res) => void res.json(document));
+    router.get('/docs', (req, res) => {
+      // The page's assets are relative to it; with a trailing slash they would miss.
+      if (req.originalUrl.split('?')[0]!.endsWith('/')) return res.redirect(301, '../docs');
+      res.type('html').send(docsHtml(options.title ?? 'Docker Builder API'));
+    });
+    router.get('/docs/init.js', (_req, res) => void res.type('js').send(DOCS_INIT_SCRIPT));
+    router.use('/docs', express.static(swaggerUiDirectory(), { index: false, fallthrough: false }));
+  }
+
+  for (const route of routes) {
+    const handlers = [authenticate(route, options), ...(route.body ? [requireJson, jsonBody] : []), handle(route, heartbeatMs)];
+    router[route.method](route.path, ...handlers);
+  }
+
+  router.use((_req: Request, _res: Response, next: NextFunction) => {
+    next(new BuilderError('NOT_FOUND', 'No such route. See the OpenAPI document (openapi.json) for the routes this API has.'));
+  });
+  router.use((error: unknown, req: Request, res: Response, next: NextFunction) => {
+    if (res.headersSent) return next(error);
+    const { status, body, unexpected } = toErrorResponse(error);
+    if (unexpected) (options.onError ?? defaultOnError)(error, req);
+    if (status === 401) res.setHeader('WWW-Authenticate', 'Bearer');
+    res.status(status).json(body);
+  });
+  return router;
+}
+
+type UserRequest = Request & { builderUser?: JobUser | null };
+
+function authenticate(route: RouteDefinition, options: BuilderRouterOptions) {
+  return async (req: UserRequest, _res: Response, next: NextFunction) => {
+    if (!options.auth || route.public) {
+      req.builderUser = null;
+      return next();
+    }
+    const user = await options.auth(req);
+    if (!user) throw new UnauthorizedError('Authentication required: send a valid bearer token in the Authorization header.');
+    req.builderUser = user;
+    next();
+  };
+}
+
+function requireJson(req: Request, _res: Response, next: NextFunction) {
+  if (!req.is('application/json')) {
+    throw new BuilderError(
+      'UNSUPPORTED_MEDIA_TYPE',
+      `The body must be JSON sent with "Content-Type: application/json" (got ${req.headers['content-type'] ? `"${req.headers['content-type']}"` : 'no content type'}).`,
+    );
+  }
+  next();
+}
+
+function handle(route: RouteDefinition, heartbeatMs: number) {
+  return async (req: UserRequest, res: Response) => {
+    const input = {
+      params: route.params ? parseOrThrow(route.params, { ...req.params }) : {},
+      query: route.query ? parseOrThrow(route.query, { ...(req.query as object) }) : {},
+      body: route.body ? parseOrThrow(route.body, req.body) : undefined,
+      user: req.builderUser ?? null,
+      header: (name: string) => req.get(name),
+    };
+    const result = await route.handler(input);
+    if ('events' in result) return streamSse(res, result.events, { heartbeatMs, retryMs: 2_000 });
+    res.status(result.status).json(result.body);
+  };
+}
+
+function defaultOnError(error: unknown, req: Request) {
+  console.error(`docker-builder: ${req.method} ${req.originalUrl} failed:`, error);
+}

@@ -1,0 +1,7 @@
+/** @docker-builder/http-express: the Docker Builder HTTP API as an Express router. */
+export { createBuilderRouter, type BuilderRouterOptions } from './express-router.js';
+export { createRoutes } from './routes.js';
+export { createOpenApiDocument } from './openapi.js';
+export { toErrorResponse, STATUS_BY_CODE, type ErrorBody, type ErrorResponse } from './error-response.js';
+export type { RouteDefinition, RouteInput, RouteResult, SseEvent } from './route-definition.js';
+export * as apiSchemas from './api-schemas.js';

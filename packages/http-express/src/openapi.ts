@@ -1,0 +1,69 @@
+/** The OpenAPI 3.1 document, generated from the route table's zod schemas. */
+import { z } from 'zod';
+import type { RouteDefinition } from './route-definition.js';
+import { PACKAGE_VERSION } from './version.js';
+
+type JsonSchema = Record<string, unknown>;
+
+export function createOpenApiDocument(routes: readonly RouteDefinition[], options: { title?: string; authenticated: boolean }) {
+  const paths: Record<string, Record<string, unknown>> = {};
+  for (const route of routes) {
+    const path = route.path.replace(/:([A-Za-z_]+)/g, '{$1}');
+    const operation: Record<string, unknown> = {
+      operationId: route.operationId,
+      summary: route.summary,
+      ...(route.description ? { description: route.description } : {}),
+      parameters: [...parameters(route.params, 'path'), ...parameters(route.query, 'query')],
+      responses: Object.fromEntries(
+        Object.entries(route.responses).map(([status, response]) => [
+          status,
+          {
+            description: response.description,
+            ...(response.schema
+              ? { content: { [response.contentType ?? 'application/json']: { schema: toSchema(response.schema, 'output') } } }
+              : response.contentType
+                ? { content: { [response.contentType]: { schema: { type: 'string' } } } }
+                : {}),
+          },
+        ]),
+      ),
+    };
+    if (route.body) {
+      operation.requestBody = { required: true, content: { 'application/json': { schema: toSchema(route.body, 'input') } } };
+    }
+    if (options.authenticated && !route.public) operation.security = [{ bearerAuth: [] }];
+    (paths[path] ??= {})[route.method] = operation;
+  }
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: options.title ?? 'Docker Builder API',
+      version: PACKAGE_VERSION,
+      description: 'Build and push Docker images, run deploy playbooks, and follow their logs live.',
+    },
+    paths,
+    ...(options.authenticated
+      ? { components: { securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer' } } } }
+      : {}),
+  };
+}
+
+function toSchema(schema: z.ZodType, io: 'input' | 'output'): JsonSchema {
+  const json = z.toJSONSchema(schema, { io, unrepresentable: 'any', target: 'draft-2020-12' }) as JsonSchema;
+  delete json.$schema;
+  return json;
+}
+
+function parameters(schema: z.ZodType | undefined, location: 'path' | 'query') {
+  if (!schema) return [];
+  const json = toSchema(schema, 'input');
+  const properties = (json.properties ?? {}) as Record<string, JsonSchema>;
+  const required = new Set((json.required as string[] | undefined) ?? []);
+  return Object.entries(properties).map(([name, property]) => ({
+    name,
+    in: location,
+    required: location === 'path' || required.has(name),
+    ...(typeof property.description === 'string' ? { description: property.description } : {}),
+    schema: property,
+  }));
+}

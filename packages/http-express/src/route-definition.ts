@@ -1,0 +1,48 @@
+/**
+ * A framework-neutral route: what it accepts (zod schemas, also the source of the OpenAPI
+ * document) and a handler from parsed input to a status and body. An adapter for Express,
+ * Fastify or Koa is a loop over these.
+ */
+import type { JobUser } from '@docker-builder/core';
+import type { z } from 'zod';
+
+export interface SseEvent {
+  id?: string;
+  event?: string;
+  data: string;
+}
+
+export type RouteResult =
+  | { status: number; body: unknown }
+  /** A Server-Sent Events stream; the adapter handles heartbeats, backpressure and disconnects. */
+  | { status: 200; events: (signal: AbortSignal) => AsyncIterable<SseEvent> };
+
+export interface RouteInput<P, Q, B> {
+  params: P;
+  query: Q;
+  body: B;
+  user: JobUser | null;
+  header(name: string): string | undefined;
+}
+
+export interface RouteDefinition<P = any, Q = any, B = any> {
+  method: 'get' | 'post';
+  /** Express-style path relative to the mount point, e.g. `/build/:id`. */
+  path: string;
+  operationId: string;
+  summary: string;
+  description?: string;
+  /** Routes that change nothing and reveal no job data skip the auth hook. */
+  public?: boolean;
+  params?: z.ZodType<P>;
+  query?: z.ZodType<Q>;
+  /** A JSON request body, required with `Content-Type: application/json`. */
+  body?: z.ZodType<B>;
+  responses: Record<number, { description: string; schema?: z.ZodType; contentType?: string }>;
+  handler(input: RouteInput<P, Q, B>): Promise<RouteResult>;
+}
+
+/** Keeps each route's parameter types tied to its schemas. */
+export function defineRoute<P, Q, B>(route: RouteDefinition<P, Q, B>): RouteDefinition {
+  return route as RouteDefinition;
+}

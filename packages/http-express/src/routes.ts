@@ -1,0 +1,151 @@
+/** The Docker Builder HTTP API as a table: parse → call the builder → status and body. */
+import { CreateBuildPayload, CreateDeployPayload, isTerminal, type Builder } from '@docker-builder/core';
+import {
+  DebugBody,
+  ErrorBodySchema,
+  JobIdParams,
+  JobPageBody,
+  JobQuery,
+  JobWithLogs,
+  ListQuery,
+  LogStreamQuery,
+  RetryBody,
+  SubmitBody,
+  JobSummary,
+} from './api-schemas.js';
+import { defineRoute, type RouteDefinition, type SseEvent } from './route-definition.js';
+import { PACKAGE_VERSION } from './version.js';
+
+const errors = (...statuses: number[]) =>
+  Object.fromEntries(statuses.map((status) => [status, { description: ERROR_DESCRIPTIONS[status]!, schema: ErrorBodySchema }]));
+
+const ERROR_DESCRIPTIONS: Record<number, string> = {
+  400: 'The request is not valid; `error.issues` names each field at fault.',
+  401: 'No valid credentials.',
+  404: 'No such job.',
+  409: 'The job is not in a state that allows this.',
+  413: 'The body is larger than the server accepts.',
+  415: 'The body is not `application/json`.',
+  503: 'No runner for this kind of job is configured, or the queue is unavailable.',
+};
+
+export function createRoutes(builder: Builder): RouteDefinition[] {
+  return [
+    defineRoute({
+      method: 'post',
+      path: '/build',
+      operationId: 'createBuild',
+      summary: 'Create a build job',
+      description: 'Builds an image from a context, tags it and (by default) pushes every tag.',
+      body: CreateBuildPayload,
+      responses: { 202: { description: 'Accepted.', schema: SubmitBody }, ...errors(400, 401, 413, 415, 503) },
+      handler: async ({ body, user }) => ({ status: 202, body: await builder.submitBuild(body, { user }) }),
+    }),
+    defineRoute({
+      method: 'post',
+      path: '/deploy-services',
+      operationId: 'createDeploy',
+      summary: 'Create a deploy job',
+      description: 'Runs the deploy playbook with `mappings` (service → image) as a variable.',
+      body: CreateDeployPayload,
+      responses: { 202: { description: 'Accepted.', schema: SubmitBody }, ...errors(400, 401, 413, 415, 503) },
+      handler: async ({ body, user }) => ({ status: 202, body: await builder.submitDeploy(body, { user }) }),
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/builds',
+      operationId: 'listJobs',
+      summary: 'List jobs, newest first',
+      query: ListQuery,
+      responses: { 200: { description: 'One page of jobs.', schema: JobPageBody }, ...errors(400, 401) },
+      handler: async ({ query }) => ({
+        status: 200,
+        body: await builder.list({ limit: query.limit ?? 50, cursor: query.cursor ?? null, states: query.state, kind: query.kind }),
+      }),
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/build/:id',
+      operationId: 'getJob',
+      summary: 'Get a job with its log',
+      params: JobIdParams,
+      query: JobQuery,
+      responses: { 200: { description: 'The job.', schema: JobWithLogs }, ...errors(400, 401, 404) },
+      handler: async ({ params, query }) => {
+        const job = await builder.get(params.id);
+        const logs = await builder.readLogs(params.id, { from: query.logsFrom ?? 0, limit: query.logsLimit });
+        return { status: 200, body: { ...job, logs: logs.lines, logsNext: logs.next, logsTotal: logs.total } };
+      },
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/build/:id/logs',
+      operationId: 'streamJobLogs',
+      summary: 'Follow a job\'s log live (Server-Sent Events)',
+      description:
+        'One `message` event per line, its `id` the line index, so EventSource resumes with `Last-Event-ID` without losing or repeating a line. ' +
+        'An `end` event with the final state closes the stream; a comment is sent every 15 s to keep proxies from closing it.',
+      params: JobIdParams,
+      query: LogStreamQuery,
+      responses: { 200: { description: 'An event stream.', contentType: 'text/event-stream' }, ...errors(400, 401, 404) },
+      handler: async ({ params, query, header }) => {
+        await builder.get(params.id);
+        const from = resumePoint(header('last-event-id'), query.from);
+        return { status: 200, events: (signal) => logEvents(builder, params.id, from, signal) };
+      },
+    }),
+    defineRoute({
+      method: 'post',
+      path: '/build/:id/cancel',
+      operationId: 'cancelJob',
+      summary: 'Cancel a job',
+      description: 'A queued job is cancelled at once (200). A running one is asked to stop (202) and ends `cancelled` when its runner has stopped.',
+      params: JobIdParams,
+      responses: {
+        200: { description: 'Cancelled.', schema: JobSummary },
+        202: { description: 'Cancellation requested.', schema: JobSummary },
+        ...errors(400, 401, 404, 409),
+      },
+      handler: async ({ params }) => {
+        const job = await builder.cancel(params.id);
+        return { status: isTerminal(job.state) ? 200 : 202, body: job };
+      },
+    }),
+    defineRoute({
+      method: 'post',
+      path: '/build/:id/retry',
+      operationId: 'retryJob',
+      summary: 'Retry a finished job',
+      description: 'Creates a new job with the same payload; the new job\'s `retryOf` names this one.',
+      params: JobIdParams,
+      responses: { 202: { description: 'Accepted.', schema: RetryBody }, ...errors(400, 401, 404, 409, 503) },
+      handler: async ({ params, user }) => ({
+        status: 202,
+        body: { ...(await builder.retry(params.id, user ? { user } : {})), retryOf: params.id },
+      }),
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/_debug',
+      operationId: 'debug',
+      summary: 'What the service runs on',
+      description: 'Store, queue, workers and runners, with their health. Never secrets.',
+      responses: { 200: { description: 'Health of every component.', schema: DebugBody }, ...errors(401) },
+      handler: async () => ({ status: 200, body: { version: PACKAGE_VERSION, ...(await builder.debug()) } }),
+    }),
+  ];
+}
+
+function resumePoint(lastEventId: string | undefined, from: number | undefined): number {
+  if (lastEventId !== undefined && /^\d+$/.test(lastEventId.trim())) return Number(lastEventId.trim()) + 1;
+  return from ?? 0;
+}
+
+async function* logEvents(builder: Builder, id: string, from: number, signal: AbortSignal): AsyncIterable<SseEvent> {
+  for await (const entry of builder.followLogs(id, { from, signal })) {
+    yield { id: String(entry.index), data: entry.line };
+  }
+  if (signal.aborted) return;
+  const job = await builder.get(id);
+  yield { event: 'end', data: JSON.stringify({ state: job.state, error: job.error, progress: job.progress }) };
+}
