@@ -1,11 +1,11 @@
+import { defaultServerConditions } from 'vite';
 import { defineConfig } from 'vitest/config';
 
 // Tests import the packages by name; this condition resolves them to their TypeScript sources.
-const conditions = ['@docker-builder/source', 'node', 'import', 'default'];
+const conditions = ['@docker-builder/source', ...defaultServerConditions];
 
 export default defineConfig({
-  resolve: { conditions },
-  ssr: { resolve: { conditions, externalConditions: conditions } },
+  ssr: { resolve: { conditions } },
   test: {
     include: ['packages/*/test/**/*.test.ts', 'examples/*/test/**/*.test.ts'],
     testTimeout: 20_000,

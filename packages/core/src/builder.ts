@@ -107,9 +107,8 @@ export function createBuilder(options: BuilderOptions): Builder {
   async function submit<K extends JobKind>(kind: K, spec: SpecByKind[K], submitOptions: SubmitOptions, retryOf: string | null) {
     if (!runners[kind]) {
       throw new RunnerUnavailableError(
-        kind === 'build'
-          ? 'This server has no build runner configured, so it cannot build images. Register one, e.g. createDockerRunner() from @docker-builder/runner-docker.'
-          : 'This server has no deploy runner configured, so it cannot run deploys. Register one, e.g. createAnsibleRunner() from @docker-builder/runner-ansible.',
+        `This server has no ${kind} runner configured, so it cannot run ${kind === 'build' ? 'builds' : 'deploys'}. ` +
+          `Register one with createBuilder({ runners: { ${kind}: yourRunner } }); /api/_debug lists the runners this server has.`,
       );
     }
     const user = submitOptions.user ? parseOrThrow(JobUserSchema, submitOptions.user) : null;

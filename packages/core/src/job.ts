@@ -52,13 +52,18 @@ export type NewJob = Pick<Job, 'id' | 'kind' | 'spec' | 'user' | 'retryOf' | 'cr
 
 export function initialJob(job: NewJob): Job {
   return {
-    ...job,
+    id: job.id,
+    kind: job.kind,
     state: 'queued',
     progress: 0,
+    createdAt: job.createdAt,
     startedAt: null,
     finishedAt: null,
     error: null,
     result: null,
+    spec: job.spec,
+    user: job.user,
+    retryOf: job.retryOf,
     attempt: 0,
     cancelRequestedAt: null,
   } as Job;

@@ -16,6 +16,7 @@ export function toLogLines(text: string, maxLineLength: number): string[] {
 function sanitizeLine(raw: string, maxLineLength: number): string {
   const lastReturn = raw.lastIndexOf('\r');
   let line = lastReturn >= 0 ? raw.slice(lastReturn + 1) : raw;
+  // eslint-disable-next-line no-control-regex -- NUL is exactly what this removes
   line = line.replace(/\u0000/g, '').replace(LONE_SURROGATE, '\uFFFD');
   if (line.length > maxLineLength) {
     const dropped = line.length - maxLineLength;

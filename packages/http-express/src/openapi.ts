@@ -11,6 +11,7 @@ export function createOpenApiDocument(routes: readonly RouteDefinition[], option
     const path = route.path.replace(/:([A-Za-z_]+)/g, '{$1}');
     const operation: Record<string, unknown> = {
       operationId: route.operationId,
+      tags: [route.path === '/_debug' ? 'service' : 'jobs'],
       summary: route.summary,
       ...(route.description ? { description: route.description } : {}),
       parameters: [...parameters(route.params, 'path'), ...parameters(route.query, 'query')],
@@ -41,6 +42,12 @@ export function createOpenApiDocument(routes: readonly RouteDefinition[], option
       version: PACKAGE_VERSION,
       description: 'Build and push Docker images, run deploy playbooks, and follow their logs live.',
     },
+    // Relative to where this document is served, so "Try it out" calls the API wherever it is mounted.
+    servers: [{ url: '.' }],
+    tags: [
+      { name: 'jobs', description: 'Submit builds and deploys, follow and control them.' },
+      { name: 'service', description: 'What the service runs on.' },
+    ],
     paths,
     ...(options.authenticated
       ? { components: { securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer' } } } }

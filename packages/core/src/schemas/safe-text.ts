@@ -10,6 +10,7 @@ interface Hazard {
 }
 
 const HAZARDS: Hazard[] = [
+  // eslint-disable-next-line no-control-regex -- control characters are what this refuses
   { pattern: /[\u0000-\u0008\u000b-\u001f\u007f]/, reason: 'must not contain control characters' },
   { pattern: /[\r\n\u2028\u2029]/, reason: 'must not contain line breaks' },
   { pattern: /\{\{|\{%|\{#|\}\}|%\}|#\}/, reason: 'must not contain template syntax ({{, {%, {#)' },
