@@ -96,7 +96,7 @@ export async function readEvents(url: string, options: { lastEventId?: string; m
   if (!response.body) return { response, events, comments };
   const decoder = new TextDecoder();
   let buffer = '';
-  let current: Partial<ParsedEvent> & { data?: string[] } = {};
+  let current: { id?: string; event?: string; data?: string[] } = {};
   const reader = response.body.getReader();
   try {
     for (;;) {

@@ -132,7 +132,7 @@ describe('one job', () => {
 
     const again = await fetch(`${harness.url}/build/${running}/cancel`, { method: 'POST' });
     expect(again.status).toBe(409);
-    expect((await again.json()).error.code).toBe('INVALID_STATE');
+    expect(((await again.json()) as any).error.code).toBe('INVALID_STATE');
   });
 
   it('retries a failed job (202) and refuses to retry a running one (409)', async () => {
@@ -145,7 +145,7 @@ describe('one job', () => {
     expect((await finished(id)).error).toBe('step 3/7 failed');
     const retry = await fetch(`${harness.url}/build/${id}/retry`, { method: 'POST' });
     expect(retry.status).toBe(202);
-    const body = await retry.json();
+    const body = (await retry.json()) as any;
     expect(body).toEqual({ id: expect.any(String), enqueued: true, retryOf: id });
     expect((await getJson(`${harness.url}/build/${body.id}`)).body).toMatchObject({ retryOf: id });
     expect((await fetch(`${harness.url}/build/0190a000-0000-7000-8000-000000000000/retry`, { method: 'POST' })).status).toBe(404);
