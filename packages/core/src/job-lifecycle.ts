@@ -63,7 +63,12 @@ export async function runJob(deps: LifecycleDeps, jobId: string, signal?: AbortS
   signal?.addEventListener('abort', forwardAbort, { once: true });
 
   let fencedOut = false;
-  const { total: existingLines } = await store.readLogs(jobId, { from: 0, limit: 0 });
+  // An earlier attempt's lines count toward the cap. If the store cannot say, start from zero
+  // rather than fail here, where a throw would leave the claimed job `running`.
+  const existingLines = await store.readLogs(jobId, { from: 0, limit: 0 }).then(
+    (slice) => slice.total,
+    () => 0,
+  );
   const log = createJobLogWriter({
     store,
     jobId,

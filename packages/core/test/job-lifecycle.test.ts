@@ -124,13 +124,7 @@ describe('job lifecycle', () => {
   });
 
   it('runs the job in-process and says enqueued: false when the queue refuses it', async () => {
-    const refusing: JobQueue = {
-      name: 'refusing',
-      enqueue: async () => ({ accepted: false, reason: 'no broker' }),
-      health: async () => ({ name: 'refusing', ok: false }),
-      close: async () => undefined,
-    };
-    const { builder, build } = scriptedBuilder({}, { queue: refusing });
+    const { builder, build } = scriptedBuilder({}, { queue: brokenQueue(async () => ({ accepted: false, reason: 'no broker' })) });
     const { id, enqueued } = await builder.submitBuild(BUILD);
     expect(enqueued).toBe(false);
     expect((await settled(builder, id)).state).toBe('done');
@@ -138,14 +132,9 @@ describe('job lifecycle', () => {
   });
 
   it('falls back too when enqueueing throws', async () => {
-    const throwing: JobQueue = {
-      name: 'throwing',
-      enqueue: async () => {
-        throw new Error('ECONNREFUSED');
-      },
-      health: async () => ({ name: 'throwing', ok: false }),
-      close: async () => undefined,
-    };
+    const throwing = brokenQueue(async () => {
+      throw new Error('ECONNREFUSED');
+    });
     const { builder } = scriptedBuilder({}, { queue: throwing });
     const { id, enqueued } = await builder.submitBuild(BUILD);
     expect(enqueued).toBe(false);
@@ -153,12 +142,7 @@ describe('job lifecycle', () => {
   });
 
   it('without a fallback, a refused job ends in error and the caller is told', async () => {
-    const refusing: JobQueue = {
-      name: 'refusing',
-      enqueue: async () => ({ accepted: false, reason: 'no broker' }),
-      health: async () => ({ name: 'refusing', ok: false }),
-      close: async () => undefined,
-    };
+    const refusing = brokenQueue(async () => ({ accepted: false, reason: 'no broker' }));
     const { builder } = scriptedBuilder({}, { queue: refusing, fallback: false });
     await expect(builder.submitBuild(BUILD)).rejects.toMatchObject({ code: 'QUEUE_UNAVAILABLE' });
     const [job] = (await builder.list({ limit: 1 })).jobs;
@@ -307,6 +291,11 @@ describe('job lifecycle', () => {
     expect(debug.fallback).toBeNull();
   });
 });
+
+/** A queue whose broker is down: it refuses or throws on every enqueue. */
+function brokenQueue(enqueue: JobQueue['enqueue']): JobQueue {
+  return { name: 'broken', enqueue, health: async () => ({ name: 'broken', ok: false }), close: async () => undefined };
+}
 
 function newBuild() {
   return {

@@ -69,7 +69,7 @@ export function createMemoryJobStore(options: MemoryJobStoreOptions = {}): JobSt
       const job = initialJob(input);
       const deploy = job.kind === 'deploy' ? { mappings: { ...job.spec.mappings }, user: job.user } : null;
       entries.set(job.id, { job: structuredClone(job), logs: [], deploy, listeners: new Set() });
-      order.splice(upperBound(order, job.id), 0, job.id);
+      order.splice(bound(order, job.id, true), 0, job.id);
       return job;
     },
 
@@ -81,7 +81,7 @@ export function createMemoryJobStore(options: MemoryJobStoreOptions = {}): JobSt
     async list(query: JobListQuery): Promise<JobPage> {
       const limit = Math.max(1, Math.floor(query.limit));
       let position = order.length - 1;
-      if (query.cursor) position = lowerBound(order, decodeCursor(query.cursor)) - 1;
+      if (query.cursor) position = bound(order, decodeCursor(query.cursor)) - 1;
       const matches = (job: Job) =>
         (!query.kind || job.kind === query.kind) && (!query.states?.length || query.states.includes(job.state));
       const jobs: Job[] = [];
@@ -196,25 +196,13 @@ function decodeCursor(cursor: string): string {
   return id;
 }
 
-/** First index whose value is >= `value`. */
-function lowerBound(sorted: readonly string[], value: string): number {
+/** First index whose value is >= `value` (or > `value` when `after`): binary search. */
+function bound(sorted: readonly string[], value: string, after = false): number {
   let lo = 0;
   let hi = sorted.length;
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
-    if (sorted[mid]! < value) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
-
-/** First index whose value is > `value`. */
-function upperBound(sorted: readonly string[], value: string): number {
-  let lo = 0;
-  let hi = sorted.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (sorted[mid]! <= value) lo = mid + 1;
+    if (sorted[mid]! < value || (after && sorted[mid] === value)) lo = mid + 1;
     else hi = mid;
   }
   return lo;
