@@ -8,6 +8,7 @@ export default defineConfig({
   ssr: { resolve: { conditions } },
   test: {
     include: ['packages/*/test/**/*.test.ts', 'examples/*/test/**/*.test.ts'],
+    globalSetup: ['test-support/global-setup.ts'],
     testTimeout: 20_000,
     hookTimeout: 30_000,
   },

@@ -9,6 +9,7 @@ export type ErrorCode =
   | 'INVALID_STATE'
   | 'RUNNER_UNAVAILABLE'
   | 'QUEUE_UNAVAILABLE'
+  | 'STORE_UNAVAILABLE'
   | 'UNAUTHORIZED'
   | 'FORBIDDEN'
   | 'PAYLOAD_TOO_LARGE'
@@ -63,6 +64,13 @@ export class RunnerUnavailableError extends BuilderError {
 export class QueueUnavailableError extends BuilderError {
   constructor(message: string, options?: { cause?: unknown }) {
     super('QUEUE_UNAVAILABLE', message, options);
+  }
+}
+
+/** The store (Redis) cannot be reached: nothing can be accepted or read until it is back. */
+export class StoreUnavailableError extends BuilderError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('STORE_UNAVAILABLE', message, options);
   }
 }
 

@@ -3,6 +3,7 @@ export * from './errors.js';
 export * from './job-state.js';
 export * from './job.js';
 export { createJobId, isJobId } from './job-id.js';
+export { encodeJobCursor, decodeJobCursor } from './job-cursor.js';
 export * from './ports/health.js';
 export * from './ports/job-store.js';
 export * from './ports/job-queue.js';

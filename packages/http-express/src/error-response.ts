@@ -14,6 +14,7 @@ export const STATUS_BY_CODE: Record<ErrorCode, number> = {
   INTERNAL: 500,
   RUNNER_UNAVAILABLE: 503,
   QUEUE_UNAVAILABLE: 503,
+  STORE_UNAVAILABLE: 503,
 };
 
 export interface ErrorBody {

@@ -26,7 +26,7 @@ const ERROR_DESCRIPTIONS: Record<number, string> = {
   409: 'The job is not in a state that allows this.',
   413: 'The body is larger than the server accepts.',
   415: 'The body is not `application/json`.',
-  503: 'No runner for this kind of job is configured, or the queue is unavailable.',
+  503: 'No runner for this kind of job is configured, or the queue or the store is unavailable.',
 };
 
 export function createRoutes(builder: Builder): RouteDefinition[] {

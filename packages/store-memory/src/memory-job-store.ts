@@ -5,6 +5,8 @@
  */
 import {
   JobNotFoundError,
+  decodeJobCursor,
+  encodeJobCursor,
   ValidationError,
   assertTransition,
   initialJob,
@@ -81,7 +83,7 @@ export function createMemoryJobStore(options: MemoryJobStoreOptions = {}): JobSt
     async list(query: JobListQuery): Promise<JobPage> {
       const limit = Math.max(1, Math.floor(query.limit));
       let position = order.length - 1;
-      if (query.cursor) position = bound(order, decodeCursor(query.cursor)) - 1;
+      if (query.cursor) position = bound(order, decodeJobCursor(query.cursor)) - 1;
       const matches = (job: Job) =>
         (!query.kind || job.kind === query.kind) && (!query.states?.length || query.states.includes(job.state));
       const jobs: Job[] = [];
@@ -95,7 +97,7 @@ export function createMemoryJobStore(options: MemoryJobStoreOptions = {}): JobSt
         }
         jobs.push(structuredClone(job));
       }
-      return { jobs, nextCursor: more ? encodeCursor(jobs[jobs.length - 1]!.id) : null };
+      return { jobs, nextCursor: more ? encodeJobCursor(jobs[jobs.length - 1]!.id) : null };
     },
 
     async transition(id, change: JobTransition) {
@@ -186,15 +188,6 @@ export function createMemoryJobStore(options: MemoryJobStoreOptions = {}): JobSt
   };
 }
 
-function encodeCursor(id: string): string {
-  return Buffer.from(id, 'utf8').toString('base64url');
-}
-
-function decodeCursor(cursor: string): string {
-  const id = Buffer.from(cursor, 'base64url').toString('utf8');
-  if (!/^[0-9a-f-]{36}$/.test(id)) throw new ValidationError([{ path: 'cursor', message: 'is not a cursor this server gave out' }]);
-  return id;
-}
 
 /** First index whose value is >= `value` (or > `value` when `after`): binary search. */
 function bound(sorted: readonly string[], value: string, after = false): number {

@@ -1,0 +1,277 @@
+/**
+ * The Redis JobStore. Appending a log line is one RPUSH (O(1) at line 1 or line 1,000,000);
+ * listing the newest jobs walks a sorted set from the top (the same cost with 100 or
+ * 1,000,000 jobs); every state change is an atomic Lua script. Logs are followed live from
+ * any process through pub/sub notifications, with polling as the safety net.
+ */
+import {
+  JobNotFoundError,
+  decodeJobCursor,
+  encodeJobCursor,
+  StoreUnavailableError,
+  ValidationError,
+  assertTransition,
+  initialJob,
+  isBuilderError,
+  isTerminal,
+  type ComponentHealth,
+  type DeployMetadata,
+  type Job,
+  type JobKind,
+  type JobListQuery,
+  type JobPage,
+  type JobState,
+  type JobStore,
+  type JobTransition,
+  type LogEntry,
+  type NewJob,
+} from '@docker-builder/core';
+import type { Redis } from 'ioredis';
+import { createRedisConnection, evictionPolicyWarning } from './connection.js';
+import { fromHash, pairsToObject, toHashFields } from './job-hash.js';
+import { createJobNotifications } from './job-notifications.js';
+import { storeKeys } from './keys.js';
+import { storeScripts } from './scripts.js';
+
+export interface RedisJobStoreOptions {
+  /** A Redis URL (the store opens and closes its own connection) or an ioredis instance (yours to close). */
+  redis: string | Redis;
+  /** Prepended to every key; default "docker-builder:". Use a hash tag ("{builder}:") on Redis Cluster. */
+  prefix?: string;
+  /** Finished jobs, their logs and deploy metadata expire after this many seconds; default: never. */
+  retentionSeconds?: number;
+  /** How often followers and cancel watchers re-read even without a notification; default 1000 ms. */
+  pollIntervalMs?: number;
+  name?: string;
+}
+
+const LOG_PAGE = 1_000;
+
+export function createRedisJobStore(options: RedisJobStoreOptions): JobStore & { readonly redis: Redis; readonly prefix: string } {
+  const ownsConnection = typeof options.redis === 'string';
+  const redis = typeof options.redis === 'string' ? createRedisConnection(options.redis, 'store') : options.redis;
+  if (ownsConnection) redis.on('error', () => undefined);
+  const prefix = options.prefix ?? 'docker-builder:';
+  const keys = storeKeys(prefix);
+  const scripts = storeScripts(redis);
+  const notifications = createJobNotifications(() => {
+    const subscriber = redis.duplicate({ maxRetriesPerRequest: null });
+    return subscriber;
+  });
+  const pollMs = options.pollIntervalMs ?? 1_000;
+  const retention = options.retentionSeconds ?? 0;
+
+  /** Redis being unreachable becomes a StoreUnavailableError (503); our own errors pass through. */
+  const guard = async <T>(work: () => Promise<T>): Promise<T> => {
+    try {
+      return await work();
+    } catch (error) {
+      if (isBuilderError(error) || (error as Error | undefined)?.name === 'ReplyError') throw error;
+      throw new StoreUnavailableError(`Redis is unreachable: ${(error as Error)?.message ?? String(error)}`, { cause: error });
+    }
+  };
+
+  const readJob = async (id: string) => fromHash(await redis.hgetall(keys.job(id)));
+  const mustExist = async (id: string) => {
+    if (!(await redis.exists(keys.job(id)))) throw new JobNotFoundError(id);
+  };
+
+  return {
+    name: options.name ?? 'redis',
+    redis,
+    prefix,
+
+    create: (input: NewJob) =>
+      guard(async () => {
+        const job = initialJob(input);
+        const deploy = job.kind === 'deploy' ? JSON.stringify(job.spec.mappings) : '';
+        const created = await scripts.create(
+          [keys.job(job.id), keys.ids, keys.index(job.kind, 'queued'), keys.deploy(job.id)],
+          [job.id, deploy, JSON.stringify(job.user), ...toHashFields(job)],
+        );
+        if (created !== 1) throw new ValidationError([{ path: 'id', message: `job ${job.id} already exists` }]);
+        return job;
+      }),
+
+    get: (id) => guard(() => readJob(id)),
+
+    list: (query: JobListQuery) =>
+      guard(async (): Promise<JobPage> => {
+        const limit = Math.max(1, Math.floor(query.limit));
+        const sets = indexSets(keys, query.kind, query.states);
+        let upper = query.cursor ? `(${decodeJobCursor(query.cursor)}` : '+';
+        const jobs: Job[] = [];
+        let more = false;
+        // Normally one round: ids whose job has expired (retention) are dropped and the walk goes on.
+        while (jobs.length <= limit) {
+          const want = limit + 1 - jobs.length;
+          const batches = await Promise.all(sets.map((set) => redis.zrevrangebylex(set, upper, '-', 'LIMIT', 0, want)));
+          const ids = [...new Set(batches.flat())].sort().reverse().slice(0, want);
+          if (ids.length === 0) break;
+          const pipeline = redis.pipeline();
+          for (const id of ids) pipeline.hgetall(keys.job(id));
+          const hashes = ((await pipeline.exec()) ?? []).map(([, value]) => value as Record<string, string>);
+          const gone: string[] = [];
+          ids.forEach((id, i) => {
+            const job = fromHash(hashes[i] ?? {});
+            if (job) jobs.push(job);
+            else gone.push(id);
+          });
+          if (gone.length > 0) await forgetExpired(redis, [keys.ids, ...keys.allIndexes], gone);
+          upper = `(${ids[ids.length - 1]}`;
+          if (ids.length < want) break;
+        }
+        if (jobs.length > limit) {
+          more = true;
+          jobs.length = limit;
+        }
+        return { jobs, nextCursor: more ? encodeJobCursor(jobs[jobs.length - 1]!.id) : null };
+      }),
+
+    transition: (id, change: JobTransition) =>
+      guard(async () => {
+        for (const from of change.from) assertTransition(from, change.to);
+        const result = await scripts.transition(
+          [keys.job(id), keys.logs(id), keys.deploy(id), ...keys.allIndexes],
+          [
+            change.to,
+            change.at,
+            change.attempt === undefined ? '' : String(change.attempt),
+            change.error ?? '',
+            change.error === undefined ? '0' : '1',
+            change.result === undefined ? '' : JSON.stringify(change.result),
+            change.progress === undefined ? '' : String(change.progress),
+            String(retention),
+            keys.events(id),
+            ...change.from,
+          ],
+        );
+        if (result === -1) throw new JobNotFoundError(id);
+        if (result === 0 || !Array.isArray(result)) return null;
+        return fromHash(pairsToObject(result));
+      }),
+
+    setProgress: (id, progress, fence) =>
+      guard(async () => (await scripts.setProgress([keys.job(id)], [String(fence.attempt), String(progress), keys.events(id)])) === 1),
+
+    requestCancel: (id, at) =>
+      guard(async () => {
+        const result = await scripts.requestCancel([keys.job(id)], [at, keys.events(id)]);
+        if (result === -1) throw new JobNotFoundError(id);
+        return Array.isArray(result) ? fromHash(pairsToObject(result)) : null;
+      }),
+
+    async watchCancel(id, signal) {
+      const listener = await notifications.listen(keys.events(id));
+      try {
+        for (;;) {
+          signal.throwIfAborted();
+          const requested = await redis.hget(keys.job(id), 'cancelRequestedAt').catch(() => null);
+          if (requested) return;
+          await listener.next(signal, pollMs);
+        }
+      } finally {
+        listener.close();
+      }
+    },
+
+    appendLogs: (id, lines, fence) =>
+      guard(async () => {
+        const length = await scripts.appendLogs(
+          [keys.job(id), keys.logs(id)],
+          [fence === undefined ? '' : String(fence.attempt), keys.events(id), ...lines],
+        );
+        if (length === -1) throw new JobNotFoundError(id);
+        return length === -2 ? null : length;
+      }),
+
+    readLogs: (id, { from, limit }) =>
+      guard(async () => {
+        await mustExist(id);
+        const start = Math.max(0, from);
+        const take = limit === undefined ? -1 : Math.max(0, limit);
+        const [[, lines], [, total]] = (await redis
+          .multi()
+          .lrange(keys.logs(id), start, take === -1 ? -1 : start + take - 1)
+          .llen(keys.logs(id))
+          .exec()) as [[null, string[]], [null, number]];
+        const returned = take === 0 ? [] : lines;
+        return { lines: returned, next: start + returned.length, total };
+      }),
+
+    async *followLogs(id, { from, signal }): AsyncGenerator<LogEntry> {
+      const listener = await notifications.listen(keys.events(id));
+      try {
+        await guard(() => mustExist(id));
+        let next = Math.max(0, from);
+        while (!signal?.aborted) {
+          // One transaction, so "finished" and "these are the last lines" are seen together.
+          const [[, lines], [, state]] = (await guard(() =>
+            redis.multi().lrange(keys.logs(id), next, next + LOG_PAGE - 1).hget(keys.job(id), 'state').exec(),
+          )) as [[null, string[]], [null, string | null]];
+          for (const line of lines) {
+            yield { index: next, line };
+            next += 1;
+            if (signal?.aborted) return;
+          }
+          if (lines.length === LOG_PAGE) continue;
+          if (state === null || isTerminal(state as JobState)) return;
+          await listener.next(signal, pollMs);
+        }
+      } finally {
+        listener.close();
+      }
+    },
+
+    getDeployMetadata: (id) =>
+      guard(async (): Promise<DeployMetadata | null> => {
+        const hash = await redis.hgetall(keys.deploy(id));
+        if (!hash.mappings) return null;
+        return { mappings: JSON.parse(hash.mappings) as Record<string, string>, user: JSON.parse(hash.user || 'null') as DeployMetadata['user'] };
+      }),
+
+    async health(): Promise<ComponentHealth> {
+      const started = Date.now();
+      try {
+        await redis.ping();
+        const latencyMs = Date.now() - started;
+        const info = await redis.info('server');
+        const version = /redis_version:(\S+)/.exec(info)?.[1];
+        const jobs = await redis.zcard(keys.ids);
+        const warning = await evictionPolicyWarning(redis);
+        return {
+          name: this.name,
+          ok: true,
+          ...(warning ? { message: warning } : {}),
+          details: { reachable: true, version, latencyMs, prefix, jobs, retentionSeconds: retention || null },
+        };
+      } catch (error) {
+        return {
+          name: this.name,
+          ok: false,
+          message: `Redis is unreachable: ${(error as Error).message}. Check REDIS_URL and that Redis is running.`,
+          details: { reachable: false, prefix },
+        };
+      }
+    },
+
+    async close() {
+      await notifications.close();
+      if (ownsConnection) await redis.quit().catch(() => redis.disconnect());
+    },
+  };
+}
+
+/** The sorted sets to walk: all jobs, or the index sets that match the filters. */
+function indexSets(keys: ReturnType<typeof storeKeys>, kind: JobKind | undefined, states: readonly JobState[] | undefined): string[] {
+  if (!kind && !states?.length) return [keys.ids];
+  const kinds: JobKind[] = kind ? [kind] : ['build', 'deploy'];
+  const wanted: readonly JobState[] = states?.length ? states : ['queued', 'running', 'done', 'error', 'cancelled'];
+  return kinds.flatMap((k) => wanted.map((state) => keys.index(k, state)));
+}
+
+async function forgetExpired(redis: Redis, sets: string[], ids: string[]): Promise<void> {
+  const pipeline = redis.pipeline();
+  for (const set of sets) pipeline.zrem(set, ...ids);
+  await pipeline.exec();
+}
