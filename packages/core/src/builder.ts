@@ -16,7 +16,7 @@ import { createJobId } from './job-id.js';
 import { DEFAULT_LOG_LIMITS, type LogLimits } from './job-log-writer.js';
 import { isTerminal } from './job-state.js';
 import type { Job, JobKind, JobUser, SpecByKind } from './job.js';
-import { runJob, type LifecycleDeps } from './job-lifecycle.js';
+import { failLostJob, runJob, type LifecycleDeps, type RunJobOptions } from './job-lifecycle.js';
 import type { ComponentHealth } from './ports/health.js';
 import type { CloseOptions, JobQueue, QueueHealth } from './ports/job-queue.js';
 import type { JobListQuery, JobPage, JobStore, LogEntry, LogSlice } from './ports/job-store.js';
@@ -76,7 +76,9 @@ export interface Builder {
   readLogs(id: string, options?: { from?: number; limit?: number }): Promise<LogSlice>;
   followLogs(id: string, options?: { from?: number; signal?: AbortSignal }): AsyncIterable<LogEntry>;
   /** Runs one queued job to its end; what queues and workers call. */
-  execute(jobId: string, signal?: AbortSignal): Promise<Job | null>;
+  execute(jobId: string, signal?: AbortSignal, options?: RunJobOptions): Promise<Job | null>;
+  /** Ends a running job whose worker was lost and which will not be retried; its log says so. */
+  failLost(jobId: string, reason: string): Promise<Job | null>;
   debug(): Promise<DebugInfo>;
   /** Closes the queue and the fallback (running jobs get `deadlineMs`), then the store. */
   close(options?: CloseOptions): Promise<void>;
@@ -97,7 +99,7 @@ export function createBuilder(options: BuilderOptions): Builder {
     abortGraceMs: options.abortGraceMs ?? 10_000,
     progressIntervalMs: options.progressIntervalMs ?? 200,
   };
-  const execute = (jobId: string, signal?: AbortSignal) => runJob(deps, jobId, signal);
+  const execute = (jobId: string, signal?: AbortSignal, runOptions?: RunJobOptions) => runJob(deps, jobId, signal, runOptions);
   const inProcess = (name: string): InProcessQueue =>
     createInProcessQueue({ name, concurrency: options.concurrency, execute: async (id, signal) => void (await execute(id, signal)) });
 
@@ -185,6 +187,7 @@ export function createBuilder(options: BuilderOptions): Builder {
     },
     followLogs: (id, followOptions = {}) => store.followLogs(id, { from: followOptions.from ?? 0, signal: followOptions.signal }),
     execute,
+    failLost: (jobId, reason) => failLostJob(deps, jobId, reason),
 
     async debug() {
       const settle = async <T>(name: string, probe: () => Promise<T>): Promise<T | ComponentHealth> => {

@@ -17,6 +17,6 @@ export { timestampTag } from './schemas/timestamp-tag.js';
 export { isGitUrl } from './schemas/fields.js';
 export { createBuilder, type Builder, type BuilderOptions, type DebugInfo, type SubmitOptions, type SubmitResult } from './builder.js';
 export type { BuilderEvent } from './builder-events.js';
-export { runJob, JobAbortedError, type LifecycleDeps } from './job-lifecycle.js';
+export { runJob, failLostJob, JobAbortedError, type LifecycleDeps, type RunJobOptions } from './job-lifecycle.js';
 export { createInProcessQueue, DEFAULT_CLOSE_DEADLINE_MS, type InProcessQueue, type InProcessQueueOptions } from './in-process-queue.js';
 export { DEFAULT_LOG_LIMITS, type LogLimits } from './job-log-writer.js';

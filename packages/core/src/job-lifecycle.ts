@@ -34,11 +34,19 @@ class CancelRequested extends Error {
 
 type Outcome = { state: 'done'; result: unknown } | { state: 'error' | 'cancelled'; error: string };
 
+export interface RunJobOptions {
+  /**
+   * Also claim a job that is `running`: its worker was lost (a queue redelivered it after its
+   * lock lapsed). The claim starts a new attempt, so the old one's writes are refused.
+   */
+  takeOver?: boolean;
+}
+
 /**
  * Runs the job to its end. Returns the finished job, or null when this call did not own it
  * (already claimed, already finished, or taken over by another attempt).
  */
-export async function runJob(deps: LifecycleDeps, jobId: string, signal?: AbortSignal): Promise<Job | null> {
+export async function runJob(deps: LifecycleDeps, jobId: string, signal?: AbortSignal, options: RunJobOptions = {}): Promise<Job | null> {
   const { store } = deps;
   const at = () => deps.now().toISOString();
 
@@ -53,10 +61,14 @@ export async function runJob(deps: LifecycleDeps, jobId: string, signal?: AbortS
     return job;
   }
 
-  const claimed = await store.transition(jobId, { from: ['queued'], to: 'running', at: at() });
+  const before = options.takeOver ? await store.get(jobId) : null;
+  const claimed = await store.transition(jobId, { from: options.takeOver ? ['queued', 'running'] : ['queued'], to: 'running', at: at() });
   if (!claimed) return null;
   const { attempt } = claimed;
   deps.onEvent({ type: 'job.started', jobId, kind: claimed.kind, attempt });
+  if (before?.state === 'running') {
+    await store.appendLogs(jobId, [`[docker-builder] the worker running attempt ${before.attempt} was lost; attempt ${attempt} starts over`], { attempt });
+  }
 
   const controller = new AbortController();
   const forwardAbort = () => controller.abort(new JobAbortedError(abortReason(signal!)));
@@ -135,6 +147,21 @@ export async function runJob(deps: LifecycleDeps, jobId: string, signal?: AbortS
     deps.onEvent({ type: 'job.finished', jobId, kind: finished.kind, state: finished.state, error: finished.error });
   }
   return finished;
+}
+
+/**
+ * Ends a job whose worker was lost and which will not be retried: its log and its error say
+ * so. Does nothing unless the job is still `running` at the attempt that was lost.
+ */
+export async function failLostJob(deps: LifecycleDeps, jobId: string, reason: string): Promise<Job | null> {
+  const job = await deps.store.get(jobId);
+  if (!job || job.state !== 'running') return null;
+  const fence = { attempt: job.attempt };
+  const message = `The worker running this job was lost (${reason}); the job was not retried.`;
+  await deps.store.appendLogs(jobId, [`[docker-builder] ${message}`], fence);
+  const failed = await deps.store.transition(jobId, { from: ['running'], to: 'error', at: deps.now().toISOString(), attempt: job.attempt, error: message });
+  if (failed) deps.onEvent({ type: 'job.finished', jobId, kind: failed.kind, state: failed.state, error: failed.error });
+  return failed;
 }
 
 function describeFailure(error: unknown, signal: AbortSignal): Outcome {

@@ -12,7 +12,8 @@ export const TERMINAL_STATES: readonly JobState[] = ['done', 'error', 'cancelled
 const ALLOWED: Record<JobState, readonly JobState[]> = {
   // A queued job can fail without running: its runner is missing, or the process shut down first.
   queued: ['running', 'cancelled', 'error'],
-  running: ['done', 'error', 'cancelled'],
+  // running → running: a new attempt takes over a job whose worker was lost (its lock lapsed).
+  running: ['running', 'done', 'error', 'cancelled'],
   done: [],
   error: [],
   cancelled: [],

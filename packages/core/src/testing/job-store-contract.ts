@@ -125,6 +125,16 @@ export function jobStoreContract(name: string, options: JobStoreContractOptions)
         expect((await store.readLogs(job.id, { from: 0 })).lines).toEqual([]);
       });
 
+      it('lets a new attempt take over a running job, and fences the old one', async () => {
+        const job = await running();
+        const taken = await store.transition(job.id, { from: ['running'], to: 'running', at: at() });
+        expect(taken).toMatchObject({ state: 'running', attempt: 2 });
+        expect(await store.appendLogs(job.id, ['old attempt'], { attempt: 1 })).toBeNull();
+        expect(await store.appendLogs(job.id, ['new attempt'], { attempt: 2 })).toBe(1);
+        expect(await store.transition(job.id, { from: ['running'], to: 'done', at: at(), attempt: 1 })).toBeNull();
+        expect(await store.transition(job.id, { from: ['running'], to: 'done', at: at(), attempt: 2 })).toMatchObject({ state: 'done' });
+      });
+
       it('stores progress of a running job', async () => {
         const job = await running();
         expect(await store.setProgress(job.id, 42, { attempt: job.attempt })).toBe(true);
