@@ -1,24 +1,43 @@
-/** The server's configuration, read from the environment once at start and validated. */
+/** The server's and worker's configuration, read from the environment once at start and validated. */
 import { z } from 'zod';
 import { parseOrThrow } from '@docker-builder/core';
 
-const port = z
-  .string()
-  .regex(/^\d+$/, { error: 'must be a port number' })
-  .transform(Number)
-  .pipe(z.number().int().min(0).max(65535));
+const wholeNumber = (min: number) =>
+  z
+    .string()
+    .regex(/^\d+$/, { error: 'must be a whole number' })
+    .transform(Number)
+    .pipe(z.number().int().min(min, { error: `must be at least ${min}` }));
 
 const EnvSchema = z.object({
   HOST: z.string().min(1).default('127.0.0.1'),
-  PORT: port.default(8000),
-  CONCURRENCY: z.string().regex(/^[1-9]\d*$/, { error: 'must be a whole number of at least 1' }).transform(Number).default(2),
+  PORT: z
+    .string()
+    .regex(/^\d+$/, { error: 'must be a port number' })
+    .transform(Number)
+    .pipe(z.number().int().max(65535, { error: 'must be a port number' }))
+    .default(8000),
+  /** Jobs run at once: by the in-process queue, or by each worker. */
+  CONCURRENCY: wholeNumber(1).default(2),
   BODY_LIMIT: z.string().default('1mb'),
-  SHUTDOWN_DEADLINE_SECONDS: z.string().regex(/^\d+$/, { error: 'must be a whole number' }).transform(Number).default(30),
+  SHUTDOWN_DEADLINE_SECONDS: wholeNumber(0).default(30),
+  /** With it: Redis store + BullMQ queue + separate workers. Without it: everything in memory, in one process. */
+  REDIS_URL: z.string().regex(/^rediss?:\/\//, { error: 'must be a redis:// or rediss:// URL' }).optional(),
+  REDIS_PREFIX: z.string().min(1).default('docker-builder:'),
+  /** Finished jobs and their logs expire after this long; 0 keeps them. */
+  RETENTION_SECONDS: wholeNumber(0).default(0),
+  LOCK_DURATION_SECONDS: wholeNumber(1).default(30),
+  /** How many times a job whose worker died is run again; 0 ends it in error. */
+  RETRY_LOST_JOBS: wholeNumber(0).default(0),
 });
 
 export type ServerConfig = z.output<typeof EnvSchema>;
 
 export function readConfig(env: NodeJS.ProcessEnv): ServerConfig {
-  const relevant = Object.fromEntries(Object.keys(EnvSchema.shape).filter((k) => env[k] !== undefined && env[k] !== '').map((k) => [k, env[k]]));
+  const relevant = Object.fromEntries(
+    Object.keys(EnvSchema.shape)
+      .filter((k) => env[k] !== undefined && env[k] !== '')
+      .map((k) => [k, env[k]]),
+  );
   return parseOrThrow(EnvSchema, relevant);
 }

@@ -1,12 +1,12 @@
 /**
- * Assembles the standalone server from a config: the embedded default (memory store and
- * in-process queue), the API under /api, the docs at /docs. Kept apart from main.ts so
- * tests can start it with runners of their choosing.
+ * Assembles the standalone server: the builder on the given backend, the API under /api,
+ * the docs at /docs. Kept apart from main.ts so tests can start it with runners of their
+ * choosing.
  */
 import express from 'express';
 import { createBuilder, type Builder, type RunnerMap } from '@docker-builder/core';
-import { createMemoryJobStore } from '@docker-builder/store-memory';
 import { createBuilderRouter } from '@docker-builder/http-express';
+import type { Backend } from './backend.js';
 import type { ServerConfig } from './config.js';
 import type { Logger } from './logger.js';
 import { requestLog } from './request-log.js';
@@ -16,10 +16,11 @@ export interface ServerParts {
   builder: Builder;
 }
 
-export function createServer(config: ServerConfig, options: { runners: RunnerMap; log: Logger }): ServerParts {
-  const { log } = options;
+export function createServer(config: ServerConfig, options: { backend: Backend; runners: RunnerMap; log: Logger }): ServerParts {
+  const { log, backend } = options;
   const builder = createBuilder({
-    store: createMemoryJobStore(),
+    store: backend.store,
+    ...(backend.queue ? { queue: backend.queue } : {}),
     runners: options.runners,
     concurrency: config.CONCURRENCY,
     onEvent: (event) => log(event.type === 'job.finished' && event.state === 'error' ? 'warn' : 'info', event.type, { ...event }),

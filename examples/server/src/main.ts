@@ -1,25 +1,19 @@
 /**
- * The standalone Docker Builder server on the embedded default: `pnpm start` serves
- * http://127.0.0.1:8000 with the API under /api and the docs at /docs.
+ * The standalone Docker Builder server: `pnpm start` serves http://127.0.0.1:8000 with the
+ * API under /api and the docs at /docs. Without REDIS_URL everything runs in this process
+ * (memory store, in-process queue); with it, jobs are stored in Redis and run by workers
+ * (examples/worker).
  */
 import type { Server } from 'node:http';
-import { ValidationError } from '@docker-builder/core';
-import { readConfig, type ServerConfig } from './config.js';
+import { createBackend } from './backend.js';
 import { createServer } from './create-server.js';
 import { jsonLogger as log } from './logger.js';
+import { createRunners } from './runners.js';
+import { startupConfig } from './startup-config.js';
 
-let config: ServerConfig;
-try {
-  config = readConfig(process.env);
-} catch (error) {
-  if (!(error instanceof ValidationError)) throw error;
-  for (const issue of error.issues) log('error', `invalid environment variable ${issue.path}: ${issue.message}`);
-  process.exit(2);
-}
-
-// No build or deploy runner is registered yet: submissions of either kind are refused with
-// a clear 503 rather than accepted and never run.
-const { app, builder } = createServer(config, { runners: {}, log });
+const config = startupConfig(log);
+const backend = createBackend(config);
+const { app, builder } = createServer(config, { backend, runners: createRunners(config), log });
 
 const server: Server = app.listen(config.PORT, config.HOST, () => {
   const address = server.address();
@@ -27,15 +21,25 @@ const server: Server = app.listen(config.PORT, config.HOST, () => {
   log('info', `docker-builder listening on http://${config.HOST}:${port}`, {
     host: config.HOST,
     port,
-    store: 'memory',
-    queue: 'in-process',
+    ...backend.describe,
     docs: `http://${config.HOST}:${port}/docs`,
   });
+  void reportStore();
 });
 server.on('error', (error) => {
   log('error', `cannot listen on ${config.HOST}:${config.PORT}: ${error.message}`);
   process.exit(1);
 });
+
+/** Says at once when Redis is unreachable, instead of letting the first user find out. */
+async function reportStore() {
+  const health = await builder.store.health();
+  if (!health.ok) {
+    log('error', `${health.message} Until it is reachable, job submissions are answered 503.`, { redis: backend.describe.redis });
+  } else if (health.message) {
+    log('warn', health.message);
+  }
+}
 
 let stopping = false;
 async function shutdown(signal: string) {

@@ -2,15 +2,30 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
-import { afterEach, describe, expect, it } from 'vitest';
-import { SEED_MAPPINGS } from '@docker-builder/core/testing';
+import { afterEach, describe, expect, inject, it } from 'vitest';
+import { SEED_MAPPINGS, eventually } from '@docker-builder/core/testing';
+import { uniquePrefix } from '../../../test-support/prefix.js';
 
 const serverDir = fileURLToPath(new URL('..', import.meta.url));
+const workerDir = fileURLToPath(new URL('../../worker', import.meta.url));
 let child: ChildProcessWithoutNullStreams | undefined;
+const others: ChildProcessWithoutNullStreams[] = [];
 
 afterEach(() => {
-  if (child && child.exitCode === null) child.kill('SIGKILL');
+  for (const process of [child, ...others.splice(0)]) if (process && process.exitCode === null) process.kill('SIGKILL');
 });
+
+function startWorker(env: Record<string, string>) {
+  const worker = spawn(process.execPath, ['--import', 'tsx', '--conditions=@docker-builder/source', 'src/main.ts'], {
+    cwd: workerDir,
+    env: { ...process.env, ...env },
+  });
+  others.push(worker);
+  const lines: string[] = [];
+  worker.stdout.on('data', (chunk: Buffer) => lines.push(...chunk.toString().split('\n').filter(Boolean)));
+  worker.stderr.on('data', (chunk: Buffer) => lines.push(chunk.toString()));
+  return { worker, lines };
+}
 
 async function startServer(env: Record<string, string> = {}) {
   child = spawn(process.execPath, ['--import', 'tsx', '--conditions=@docker-builder/source', 'src/main.ts'], {
@@ -79,5 +94,57 @@ describe('examples/server', () => {
     const [code] = (await once(child, 'exit')) as [number | null];
     expect(code).toBe(2);
     expect(out).toContain('invalid environment variable PORT: must be a port number');
+  });
+
+  it('with REDIS_URL, stores jobs in Redis, queues them with BullMQ and counts live workers', async () => {
+    const env = { REDIS_URL: inject('redisUrl'), REDIS_PREFIX: uniquePrefix('server') };
+    const { base, lines } = await startServer(env);
+    expect(lines[0]).toMatchObject({ store: 'redis', queue: 'bullmq', prefix: env.REDIS_PREFIX });
+    const debug = async () => (await (await fetch(`${base}/api/_debug`)).json()) as Record<string, any>;
+    expect(await debug()).toMatchObject({
+      store: { name: 'redis', ok: true, details: { reachable: true, prefix: env.REDIS_PREFIX } },
+      queue: { name: 'bullmq', ok: true, workers: 0, message: expect.stringContaining('No worker is connected') },
+    });
+    const { lines: workerLines } = startWorker(env);
+    await eventually(() => workerLines.some((line) => line.includes('worker ready')) || undefined, 15_000, 'the worker to start');
+    await eventually(async () => (await debug()).queue.workers === 1, 10_000, '_debug to count the worker');
+  });
+
+  it('with REDIS_URL unreachable, says so at start and answers 503 instead of accepting jobs', async () => {
+    const { base, lines } = await startServer({ REDIS_URL: 'redis://:hunter2@127.0.0.1:1' });
+    await eventually(() => lines.find((l) => l.level === 'error'), 10_000, 'the error line');
+    const error = lines.find((l) => l.level === 'error')!;
+    expect(error.msg).toBe(
+      'Redis is unreachable (connect ECONNREFUSED 127.0.0.1:1). Check REDIS_URL and that Redis is running. Until it is reachable, job submissions are answered 503.',
+    );
+    expect(error.redis).toBe('redis://:***@127.0.0.1:1');
+    const list = await fetch(`${base}/api/builds`);
+    expect(list.status).toBe(503);
+    expect(((await list.json()) as { error: { code: string; message: string } }).error).toMatchObject({
+      code: 'STORE_UNAVAILABLE',
+      message: 'Redis is unreachable (connect ECONNREFUSED 127.0.0.1:1).',
+    });
+    const debug = (await (await fetch(`${base}/api/_debug`)).json()) as Record<string, any>;
+    expect(debug.store).toMatchObject({ name: 'redis', ok: false, details: { reachable: false } });
+    expect(debug.queue).toMatchObject({ name: 'bullmq', ok: false });
+    expect(JSON.stringify(debug)).not.toContain('hunter2');
+  });
+});
+
+describe('examples/worker', () => {
+  it('takes jobs from Redis and exits 0 on SIGTERM', async () => {
+    const { worker, lines } = startWorker({ REDIS_URL: inject('redisUrl'), REDIS_PREFIX: uniquePrefix('worker') });
+    await eventually(() => lines.some((line) => line.includes('worker ready')) || undefined, 15_000, 'the worker to start');
+    worker.kill('SIGTERM');
+    const [code] = (await once(worker, 'exit')) as [number | null];
+    expect(code).toBe(0);
+    expect(lines.at(-1)).toContain('"msg":"stopped"');
+  });
+
+  it('refuses to start without REDIS_URL, saying why', async () => {
+    const { worker, lines } = startWorker({ REDIS_URL: '' });
+    const [code] = (await once(worker, 'exit')) as [number | null];
+    expect(code).toBe(2);
+    expect(lines.join('\n')).toContain('REDIS_URL is required: a worker takes its jobs from Redis.');
   });
 });

@@ -84,6 +84,8 @@ export interface Builder {
   close(options?: CloseOptions): Promise<void>;
 }
 
+const HEALTH_TIMEOUT_MS = 3_000;
+
 export function createBuilder(options: BuilderOptions): Builder {
   const { store } = options;
   const runners: RunnerMap = { ...options.runners };
@@ -190,11 +192,18 @@ export function createBuilder(options: BuilderOptions): Builder {
     failLost: (jobId, reason) => failLostJob(deps, jobId, reason),
 
     async debug() {
+      // A component that hangs (a client waiting for a connection) must not hang _debug.
       const settle = async <T>(name: string, probe: () => Promise<T>): Promise<T | ComponentHealth> => {
+        let timer: ReturnType<typeof setTimeout> | undefined;
+        const timedOut = new Promise<ComponentHealth>((resolve) => {
+          timer = setTimeout(() => resolve({ name, ok: false, message: `did not answer within ${HEALTH_TIMEOUT_MS / 1000} s` }), HEALTH_TIMEOUT_MS);
+        });
         try {
-          return await probe();
+          return await Promise.race([probe(), timedOut]);
         } catch (error) {
           return { name, ok: false, message: errorMessage(error) };
+        } finally {
+          clearTimeout(timer);
         }
       };
       const [storeHealth, queueHealth, fallbackHealth, build, deploy] = await Promise.all([

@@ -51,6 +51,9 @@ export function createBullMQJobQueue(options: BullMQOptions): JobQueue & { reado
       }
     },
     async health(): Promise<QueueHealth> {
+      if (connection.status !== 'ready') {
+        return { name: 'bullmq', ok: false, message: `not connected to Redis (${connection.status})`, workers: 0 };
+      }
       try {
         const [counts, workers] = await Promise.all([
           queue.getJobCounts('waiting', 'active', 'delayed', 'failed', 'paused'),

@@ -50,7 +50,11 @@ const LOG_PAGE = 1_000;
 export function createRedisJobStore(options: RedisJobStoreOptions): JobStore & { readonly redis: Redis; readonly prefix: string } {
   const ownsConnection = typeof options.redis === 'string';
   const redis = typeof options.redis === 'string' ? createRedisConnection(options.redis, 'store') : options.redis;
-  if (ownsConnection) redis.on('error', () => undefined);
+  // The last connection error is the useful part of "unreachable" (ECONNREFUSED, auth…).
+  let connectionError: string | undefined;
+  redis.on('error', (error: Error) => (connectionError = error.message));
+  redis.on('ready', () => (connectionError = undefined));
+  const unreachable = () => `Redis is unreachable${connectionError ? ` (${connectionError})` : ''}`;
   const prefix = options.prefix ?? 'docker-builder:';
   const keys = storeKeys(prefix);
   const scripts = storeScripts(redis);
@@ -67,7 +71,7 @@ export function createRedisJobStore(options: RedisJobStoreOptions): JobStore & {
       return await work();
     } catch (error) {
       if (isBuilderError(error) || (error as Error | undefined)?.name === 'ReplyError') throw error;
-      throw new StoreUnavailableError(`Redis is unreachable: ${(error as Error)?.message ?? String(error)}`, { cause: error });
+      throw new StoreUnavailableError(`${unreachable()}.`, { cause: error });
     }
   };
 
@@ -233,6 +237,8 @@ export function createRedisJobStore(options: RedisJobStoreOptions): JobStore & {
     async health(): Promise<ComponentHealth> {
       const started = Date.now();
       try {
+        // While disconnected a command would wait out its retries; give the connection a moment instead.
+        await connected(redis, 1_000);
         await redis.ping();
         const latencyMs = Date.now() - started;
         const info = await redis.info('server');
@@ -245,11 +251,11 @@ export function createRedisJobStore(options: RedisJobStoreOptions): JobStore & {
           ...(warning ? { message: warning } : {}),
           details: { reachable: true, version, latencyMs, prefix, jobs, retentionSeconds: retention || null },
         };
-      } catch (error) {
+      } catch {
         return {
           name: this.name,
           ok: false,
-          message: `Redis is unreachable: ${(error as Error).message}. Check REDIS_URL and that Redis is running.`,
+          message: `${unreachable()}. Check REDIS_URL and that Redis is running.`,
           details: { reachable: false, prefix },
         };
       }
@@ -268,6 +274,24 @@ function indexSets(keys: ReturnType<typeof storeKeys>, kind: JobKind | undefined
   const kinds: JobKind[] = kind ? [kind] : ['build', 'deploy'];
   const wanted: readonly JobState[] = states?.length ? states : ['queued', 'running', 'done', 'error', 'cancelled'];
   return kinds.flatMap((k) => wanted.map((state) => keys.index(k, state)));
+}
+
+/** Resolves once the connection is ready; rejects on its next error or after `ms`. */
+function connected(redis: Redis, ms: number): Promise<void> {
+  if (redis.status === 'ready') return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    const done = (error?: Error) => {
+      clearTimeout(timer);
+      redis.off('ready', onReady);
+      redis.off('error', done);
+      if (error) reject(error);
+      else resolve();
+    };
+    const onReady = () => done();
+    const timer = setTimeout(() => done(new Error(`not connected (${redis.status})`)), ms);
+    redis.once('ready', onReady);
+    redis.once('error', done);
+  });
 }
 
 async function forgetExpired(redis: Redis, sets: string[], ids: string[]): Promise<void> {

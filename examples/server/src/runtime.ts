@@ -1,0 +1,6 @@
+/** What the worker example shares with the server: configuration, backend, runners, logs. */
+export { readConfig, type ServerConfig } from './config.js';
+export { createBackend, bullPrefix, type Backend } from './backend.js';
+export { createRunners } from './runners.js';
+export { jsonLogger, type Logger } from './logger.js';
+export { startupConfig } from './startup-config.js';

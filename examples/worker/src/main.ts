@@ -1,0 +1,53 @@
+/**
+ * A Docker Builder worker: takes jobs from Redis and runs them with the same runners and
+ * store as the server. Start as many as you like, on as many machines:
+ *
+ *   REDIS_URL=redis://127.0.0.1:6379 pnpm --filter @docker-builder/example-worker start
+ *
+ * SIGTERM/SIGINT: stop taking jobs, let running ones finish until SHUTDOWN_DEADLINE_SECONDS,
+ * abort the rest (they end in error, saying why), exit 0.
+ */
+import { createBuilder } from '@docker-builder/core';
+import { createRedisWorker } from '@docker-builder/store-redis';
+import { bullPrefix, createBackend, createRunners, jsonLogger as log, startupConfig } from '@docker-builder/example-server/runtime';
+
+const config = startupConfig(log);
+if (!config.REDIS_URL) {
+  log('error', 'REDIS_URL is required: a worker takes its jobs from Redis. Without Redis the server runs jobs itself.');
+  process.exit(2);
+}
+
+const backend = createBackend(config);
+const builder = createBuilder({
+  store: backend.store,
+  runners: createRunners(config),
+  onEvent: (event) => log(event.type === 'job.finished' && event.state === 'error' ? 'warn' : 'info', event.type, { ...event }),
+});
+const worker = createRedisWorker({
+  builder,
+  redis: config.REDIS_URL,
+  prefix: bullPrefix(config),
+  concurrency: config.CONCURRENCY,
+  lockDurationMs: config.LOCK_DURATION_SECONDS * 1000,
+  retryLostJobs: config.RETRY_LOST_JOBS,
+  shutdownDeadlineMs: config.SHUTDOWN_DEADLINE_SECONDS * 1000,
+  onEvent: (event) => {
+    if (event.type === 'worker.ready') {
+      log('info', 'worker ready: taking jobs', { ...backend.describe, concurrency: config.CONCURRENCY, pid: process.pid });
+    } else {
+      log(event.type === 'worker.warning' ? 'warn' : event.type === 'worker.error' ? 'error' : 'info', event.type, { ...event });
+    }
+  },
+});
+
+let stopping = false;
+async function shutdown(signal: string) {
+  if (stopping) return;
+  stopping = true;
+  log('info', `${signal} received: finishing running jobs (up to ${config.SHUTDOWN_DEADLINE_SECONDS} s), then exiting`);
+  await worker.close();
+  log('info', 'stopped');
+  process.exit(0);
+}
+process.on('SIGINT', () => void shutdown('SIGINT'));
+process.on('SIGTERM', () => void shutdown('SIGTERM'));
