@@ -12,8 +12,11 @@ import path from 'node:path';
 export interface RedisServer {
   url: string;
   port: number;
+  /** Stops the server and deletes its data. */
   stop(): Promise<void>;
-  /** Stops and starts the server on the same port and data (with appendonly, data survives). */
+  /** Stops the server, keeping its data for restart(). */
+  halt(): Promise<void>;
+  /** Starts the server again on the same port and data (with appendonly, the data survives). */
   restart(): Promise<void>;
 }
 
@@ -37,6 +40,7 @@ export async function startRedisServer(options: { appendOnly?: boolean } = {}): 
       await stop();
       rmSync(dir, { recursive: true, force: true });
     },
+    halt: stop,
     restart: async () => {
       await stop();
       child = spawn('redis-server', args, { stdio: 'ignore' });

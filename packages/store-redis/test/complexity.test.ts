@@ -1,0 +1,81 @@
+/**
+ * Cost, not speed: the Redis server's own CPU time per operation (INFO commandstats), on a
+ * Redis of this test's own so nothing else is counted. Appending line 100,000 must cost about
+ * what appending line 100 does, and listing the newest 50 jobs about the same with 100 or
+ * 100,000 jobs. The seed's designs (rewrite the whole log, read the whole id set) would
+ * differ by three orders of magnitude.
+ */
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { newJob } from '@docker-builder/core/testing';
+import type { JobStore } from '@docker-builder/core';
+import { createRedisJobStore } from '@docker-builder/store-redis';
+import { startRedisServer, type RedisServer } from '../../../test-support/redis-server.js';
+
+let server: RedisServer;
+let admin: Redis;
+beforeAll(async () => {
+  server = await startRedisServer();
+  admin = new Redis(server.url);
+});
+afterAll(async () => {
+  admin.disconnect();
+  await server.stop();
+});
+
+/** Server-side microseconds spent per call of `operation`, over `times` calls. */
+async function serverMicrosPerCall(operation: () => Promise<unknown>, times: number): Promise<number> {
+  await admin.config('RESETSTAT');
+  for (let i = 0; i < times; i += 1) await operation();
+  const stats = await admin.info('commandstats');
+  let micros = 0;
+  for (const match of stats.matchAll(/^cmdstat_(\w+):calls=\d+,usec=(\d+)/gm)) {
+    if (match[1] !== 'info' && match[1] !== 'config') micros += Number(match[2]);
+  }
+  return micros / times;
+}
+
+async function createJobs(store: JobStore, count: number, start: number) {
+  for (let i = 0; i < count; i += 1000) {
+    await Promise.all(
+      Array.from({ length: Math.min(1000, count - i) }, (_, k) => store.create(newJob('build', { at: new Date(start + i + k) }))),
+    );
+  }
+}
+
+describe('Redis store complexity', () => {
+  it('appends line 100,000 at the cost of line 100', async () => {
+    const store = createRedisJobStore({ redis: server.url, prefix: 'append:' });
+    const job = await store.create(newJob('build'));
+    await store.transition(job.id, { from: ['queued'], to: 'running', at: new Date().toISOString() });
+    const fence = { attempt: 1 };
+    await store.appendLogs(job.id, Array.from({ length: 100 }, (_, i) => `line ${i}`), fence);
+    const early = await serverMicrosPerCall(() => store.appendLogs(job.id, ['one more line'], fence), 300);
+
+    const batch = Array.from({ length: 1000 }, (_, i) => `a log line of a realistic length, number ${i}`);
+    while ((await store.readLogs(job.id, { from: 0, limit: 0 })).total < 100_000) await store.appendLogs(job.id, batch, fence);
+    const late = await serverMicrosPerCall(() => store.appendLogs(job.id, ['one more line'], fence), 300);
+
+    expect(late / early).toBeLessThan(3);
+    await store.close();
+  }, 60_000);
+
+  it('lists the newest 50 jobs, filtered or not, at the same cost with 100 or 100,000 jobs', async () => {
+    const small = createRedisJobStore({ redis: server.url, prefix: 'small:' });
+    const large = createRedisJobStore({ redis: server.url, prefix: 'large:' });
+    const start = Date.parse('2025-10-25T00:00:00Z');
+    await createJobs(small, 100, start);
+    await createJobs(large, 100_000, start);
+
+    for (const query of [{ limit: 50 }, { limit: 50, kind: 'build' as const, states: ['queued' as const] }]) {
+      const few = await serverMicrosPerCall(() => small.list(query), 100);
+      const many = await serverMicrosPerCall(() => large.list(query), 100);
+      expect(many / few).toBeLessThan(3);
+    }
+    const page = await large.list({ limit: 50 });
+    expect(page.jobs).toHaveLength(50);
+    expect(page.nextCursor).not.toBeNull();
+    await small.close();
+    await large.close();
+  }, 120_000);
+});
