@@ -37,7 +37,7 @@ export function toText(value: Buffer): string {
   } catch {
     // A truncated stream: keep the raw bytes, made printable below.
   }
-  return new TextDecoder('utf-8').decode(bytes).replace(/\u0000/g, '');
+  return new TextDecoder('utf-8').decode(bytes).replaceAll('\u0000', '');
 }
 
 /** A seed `logs` field (a JSON array of strings, possibly compressed) as lines. */
