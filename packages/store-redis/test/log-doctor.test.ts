@@ -110,10 +110,11 @@ describe('log doctor', () => {
     const dry = await run();
     expect(dry.code).toBe(1);
     expect(dry.stdout).toContain(`${dirty.id}  ours layout  1 gzip  → would fix`);
-    expect(dry.stdout).toContain('scanned 1 job; 1 needs attention; dry run, nothing changed');
+    expect(dry.stdout).toContain('scanned 1 job: 1 would fix\ndry run, nothing changed');
     const fixed = await run('--fix');
     expect(fixed.code).toBe(0);
     expect(fixed.stdout).toMatch(/→ fixed \(raw value kept in .*:backup:/);
+    expect(fixed.stdout).toContain('scanned 1 job: 1 fixed');
     expect((await store.readLogs(dirty.id, { from: 0 })).lines).toEqual(['zipped']);
   });
 });

@@ -58,9 +58,12 @@ async function main(): Promise<number> {
       process.stdout.write(`${finding.jobId}  ${finding.layout} layout  ${kinds}  → ${finding.action}${backup}\n`);
     }
     const pending = report.findings.filter((f) => f.action.startsWith('would')).length;
+    const tally = new Map<string, number>();
+    for (const finding of report.findings) tally.set(finding.action, (tally.get(finding.action) ?? 0) + 1);
+    const summary = [...tally].map(([action, count]) => `${count} ${action}`).join(', ') || 'all logs are clean text';
     process.stdout.write(
-      `scanned ${report.scanned} job${report.scanned === 1 ? '' : 's'}; ${report.findings.length} need${report.findings.length === 1 ? 's' : ''} attention` +
-        (pending > 0 ? '; dry run, nothing changed: --fix repairs logs, --migrate-seed copies the seed service\'s jobs into ours' : '') +
+      `scanned ${report.scanned} job${report.scanned === 1 ? '' : 's'}: ${summary}` +
+        (pending > 0 ? '\ndry run, nothing changed: --fix repairs logs, --migrate-seed copies the seed service\'s jobs into ours' : '') +
         '\n',
     );
     return pending > 0 ? 1 : 0;

@@ -1,0 +1,23 @@
+#!/usr/bin/env node
+// Makes sure the engines the tests run against are installed (see ../shared/ENGINES.md).
+// On these machines (Debian, root) a missing one is installed with apt-get; elsewhere the
+// script says what to install and stops, rather than letting tests fail obscurely later.
+import { execFileSync, spawnSync } from 'node:child_process';
+
+const ENGINES = [{ command: 'redis-server', packages: ['redis-server'], why: 'the Redis store and BullMQ tests' }];
+
+const has = (command) => spawnSync('sh', ['-c', `command -v ${command}`], { stdio: 'ignore' }).status === 0;
+const missing = ENGINES.filter((engine) => !has(engine.command));
+if (missing.length === 0) process.exit(0);
+
+const packages = missing.flatMap((engine) => engine.packages);
+const canInstall = process.getuid?.() === 0 && has('apt-get');
+if (!canInstall) {
+  for (const engine of missing) console.error(`missing: ${engine.command} (for ${engine.why})`);
+  console.error(`install them first, e.g.: sudo apt-get install -y ${packages.join(' ')}`);
+  process.exit(1);
+}
+process.stdout.write(`installing ${packages.join(', ')} with apt-get (needed by the tests)…\n`);
+const apt = (args) => execFileSync('apt-get', args, { stdio: 'inherit', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+apt(['update', '-qq']);
+apt(['install', '-y', '-qq', '--no-install-recommends', ...packages]);
