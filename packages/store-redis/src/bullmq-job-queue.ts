@@ -43,7 +43,7 @@ export function createBullMQJobQueue(options: BullMQOptions): JobQueue & { reado
     async enqueue(job: QueuedJobRef): Promise<EnqueueResult> {
       if (closed) return { accepted: false, reason: 'the queue is closed' };
       try {
-        await ready(connection);
+        await ready(connection, 2_000);
         await queue.add(job.kind, { jobId: job.id }, { jobId: job.id });
         return { accepted: true };
       } catch (error) {
@@ -51,8 +51,11 @@ export function createBullMQJobQueue(options: BullMQOptions): JobQueue & { reado
       }
     },
     async health(): Promise<QueueHealth> {
-      if (connection.status !== 'ready') {
-        return { name: 'bullmq', ok: false, message: `not connected to Redis (${connection.status})`, workers: 0 };
+      try {
+        // BullMQ would wait for a connection indefinitely; give it a moment, then say so.
+        await ready(connection, 1_000);
+      } catch (error) {
+        return { name: 'bullmq', ok: false, message: `Redis queue unavailable: ${(error as Error).message}`, workers: 0 };
       }
       try {
         const [counts, workers] = await Promise.all([
@@ -82,13 +85,13 @@ export function createBullMQJobQueue(options: BullMQOptions): JobQueue & { reado
 }
 
 /** A fail-fast connection refuses commands until it is ready; give a fresh one a moment to connect. */
-async function ready(connection: Redis): Promise<void> {
+async function ready(connection: Redis, ms: number): Promise<void> {
   if (connection.status === 'ready') return;
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => {
       connection.off('ready', onReady);
       reject(new Error(`not connected (${connection.status})`));
-    }, 2_000);
+    }, ms);
     const onReady = () => {
       clearTimeout(timer);
       resolve();
