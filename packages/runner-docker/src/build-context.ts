@@ -1,0 +1,92 @@
+/**
+ * Where a build's context comes from, checked before the engine sees anything: a directory
+ * under the configured root (a path that leaves the root, through `..` or a symlink, is
+ * refused), a git URL the engine clones itself, or a tar archive uploaded with the request.
+ * Directories and uploads are streamed to the engine, never read whole into memory.
+ */
+import { createReadStream } from 'node:fs';
+import { readFile, realpath, rm, stat } from 'node:fs/promises';
+import path from 'node:path';
+import type { Readable } from 'node:stream';
+import dockerignore from '@balena/dockerignore';
+import { isGitUrl, type BuildSpec } from '@docker-builder/core';
+import { pack } from 'tar-fs';
+
+export type PreparedContext =
+  | { kind: 'directory'; description: string; stream: Readable }
+  | { kind: 'git'; description: string; remote: string }
+  | { kind: 'upload'; description: string; stream: Readable; discard(): Promise<void> };
+
+export class ContextError extends Error {
+  override name = 'ContextError';
+}
+
+export interface ContextOptions {
+  contextRoot?: string;
+  uploadsDir?: string;
+}
+
+/** Where an uploaded context waits for its job. Upload ids are UUIDs made by the server. */
+export function uploadPath(uploadsDir: string, uploadId: string): string {
+  if (!/^[0-9a-f-]{36}$/.test(uploadId)) throw new ContextError(`"${uploadId}" is not an upload id`);
+  return path.join(uploadsDir, `${uploadId}.tar`);
+}
+
+export async function prepareContext(spec: BuildSpec & { upload?: string }, options: ContextOptions): Promise<PreparedContext> {
+  if (spec.upload) return uploadedContext(spec.upload, options);
+  if (isGitUrl(spec.context)) return { kind: 'git', description: `git ${spec.context}`, remote: spec.context };
+  return directoryContext(spec.context, spec.dockerfile, options);
+}
+
+async function uploadedContext(uploadId: string, options: ContextOptions): Promise<PreparedContext> {
+  if (!options.uploadsDir) throw new ContextError('This runner has no uploads directory configured, so it cannot build an uploaded context.');
+  const file = uploadPath(options.uploadsDir, uploadId);
+  const size = await stat(file).then(
+    (s) => s.size,
+    () => {
+      throw new ContextError('The uploaded build context is gone (it is kept only until its job runs); upload it again.');
+    },
+  );
+  return {
+    kind: 'upload',
+    description: `an uploaded archive (${size} bytes)`,
+    stream: createReadStream(file),
+    discard: () => rm(file, { force: true }),
+  };
+}
+
+async function directoryContext(context: string, dockerfile: string, options: ContextOptions): Promise<PreparedContext> {
+  if (!options.contextRoot) throw new ContextError('This runner has no context root configured, so it cannot build from a directory.');
+  const root = await realpath(options.contextRoot).catch(() => {
+    throw new ContextError(`The context root ${options.contextRoot} does not exist on the build host.`);
+  });
+  const directory = await realpath(path.resolve(root, context)).catch(() => {
+    throw new ContextError(`The build context "${context}" does not exist under the context root.`);
+  });
+  if (!isInside(root, directory)) {
+    throw new ContextError(`The build context "${context}" leads outside the context root (through a symbolic link); refused.`);
+  }
+  if (!(await stat(directory)).isDirectory()) throw new ContextError(`The build context "${context}" is not a directory.`);
+  const dockerfilePath = await realpath(path.resolve(directory, dockerfile)).catch(() => {
+    throw new ContextError(`There is no Dockerfile at "${dockerfile}" in the build context "${context}".`);
+  });
+  if (!isInside(directory, dockerfilePath)) {
+    throw new ContextError(`The Dockerfile "${dockerfile}" leads outside the build context (through a symbolic link); refused.`);
+  }
+
+  const ignoreFile = await readFile(path.join(directory, '.dockerignore'), 'utf8').catch(() => '');
+  const ignored = dockerignore().add(ignoreFile);
+  // The engine needs the Dockerfile and .dockerignore even when a pattern matches them.
+  const keep = new Set([path.normalize(dockerfile), '.dockerignore']);
+  const stream = pack(directory, {
+    ignore: (name: string) => {
+      const relative = path.relative(directory, name);
+      return relative !== '' && !keep.has(relative) && ignored.ignores(relative);
+    },
+  });
+  return { kind: 'directory', description: `directory ${context}`, stream };
+}
+
+function isInside(parent: string, child: string): boolean {
+  return child === parent || child.startsWith(`${parent}${path.sep}`);
+}
