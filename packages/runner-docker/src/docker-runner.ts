@@ -5,7 +5,7 @@
  * makes the engine stop the build and remove its containers.
  */
 import type { BuildSpec, ComponentHealth, RunContext, Runner } from '@docker-builder/core';
-import Dockerode from 'dockerode';
+import type Dockerode from 'dockerode';
 import { prepareContext, type PreparedContext } from './build-context.js';
 import { stepProgress } from './build-progress.js';
 import { EngineError, createLineAssembler, followEngineStream } from './engine-stream.js';
