@@ -3,8 +3,10 @@
  * to the queue (or runs them in-process when the queue refuses), and answers questions
  * about them. Hosts (the Express router, scripts, workers) call this and nothing else.
  */
+import { isJobId } from './job-id.js';
 import {
   InvalidStateError,
+  ValidationError,
   JobNotFoundError,
   QueueUnavailableError,
   RunnerUnavailableError,
@@ -20,8 +22,8 @@ import { failLostJob, runJob, type LifecycleDeps, type RunJobOptions } from './j
 import type { ComponentHealth } from './ports/health.js';
 import type { CloseOptions, JobQueue, QueueHealth } from './ports/job-queue.js';
 import type { JobListQuery, JobPage, JobStore, LogEntry, LogSlice } from './ports/job-store.js';
-import type { RunnerMap } from './ports/runner.js';
-import { CreateBuildPayload, CreateDeployPayload } from './schemas/payloads.js';
+import type { Runner, RunnerMap } from './ports/runner.js';
+import { CreateBuildPayload, CreateDeployPayload, type BuildSpec } from './schemas/payloads.js';
 import { parseOrThrow } from './schemas/parse.js';
 import { JobUserSchema } from './schemas/job-user.js';
 
@@ -48,6 +50,11 @@ export interface SubmitOptions {
   user?: JobUser | null;
 }
 
+export interface SubmitBuildOptions extends SubmitOptions {
+  /** The id of a build context the host stored for this job (an uploaded tar archive). */
+  upload?: string;
+}
+
 export interface SubmitResult {
   id: string;
   /** False when the queue refused the job and this process runs it instead (the seed's fallback). */
@@ -64,7 +71,7 @@ export interface DebugInfo {
 export interface Builder {
   readonly store: JobStore;
   readonly queue: JobQueue;
-  submitBuild(payload: unknown, options?: SubmitOptions): Promise<SubmitResult>;
+  submitBuild(payload: unknown, options?: SubmitBuildOptions): Promise<SubmitResult>;
   submitDeploy(payload: unknown, options?: SubmitOptions): Promise<SubmitResult>;
   /** Throws JobNotFoundError. */
   get(id: string): Promise<Job>;
@@ -140,6 +147,12 @@ export function createBuilder(options: BuilderOptions): Builder {
     throw new QueueUnavailableError(`The job queue is unavailable (${reason}); the job was not accepted.`);
   }
 
+  /** Lets the runner free what it kept for a job that will never run; failures only cost disk. */
+  async function release(job: Job): Promise<void> {
+    const runner = runners[job.kind] as Runner | undefined;
+    await runner?.release?.(job.spec).catch(() => undefined);
+  }
+
   async function get(id: string): Promise<Job> {
     const job = await store.get(id);
     if (!job) throw new JobNotFoundError(id);
@@ -149,7 +162,14 @@ export function createBuilder(options: BuilderOptions): Builder {
   return {
     store,
     queue,
-    submitBuild: (payload, submitOptions = {}) => submit('build', parseOrThrow(CreateBuildPayload, payload), submitOptions, null),
+    submitBuild: (payload, submitOptions = {}) => {
+      const spec: BuildSpec = parseOrThrow(CreateBuildPayload, payload);
+      if (submitOptions.upload !== undefined) {
+        if (!isJobId(submitOptions.upload)) throw new ValidationError([{ path: 'upload', message: 'must be an upload id the server made' }]);
+        spec.upload = submitOptions.upload;
+      }
+      return submit('build', spec, submitOptions, null);
+    },
     submitDeploy: (payload, submitOptions = {}) => submit('deploy', parseOrThrow(CreateDeployPayload, payload), submitOptions, null),
     get,
     list: (query) => store.list(query),
@@ -163,7 +183,10 @@ export function createBuilder(options: BuilderOptions): Builder {
           at: now().toISOString(),
           error: 'Cancelled before it started.',
         });
-        if (cancelled) return cancelled;
+        if (cancelled) {
+          await release(cancelled);
+          return cancelled;
+        }
         // It started meanwhile: ask the runner to stop instead.
       }
       const asked = await store.requestCancel(id, now().toISOString());
@@ -176,6 +199,9 @@ export function createBuilder(options: BuilderOptions): Builder {
       const job = await get(id);
       if (!isTerminal(job.state)) {
         throw new InvalidStateError(`Job ${id} is still ${job.state}; only a finished job can be retried.`);
+      }
+      if (job.kind === 'build' && job.spec.upload) {
+        throw new InvalidStateError(`Job ${id} was built from an uploaded context, which is not kept after its job; upload it again.`);
       }
       const user = submitOptions.user === undefined ? job.user : submitOptions.user;
       // Re-validate: a spec stored by an older version must still pass today's rules.

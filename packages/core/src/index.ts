@@ -15,7 +15,7 @@ export { unsafeTextReason } from './schemas/safe-text.js';
 export { parseImageReference, type ParsedImageReference } from './schemas/docker-reference.js';
 export { timestampTag } from './schemas/timestamp-tag.js';
 export { isGitUrl } from './schemas/fields.js';
-export { createBuilder, type Builder, type BuilderOptions, type DebugInfo, type SubmitOptions, type SubmitResult } from './builder.js';
+export { createBuilder, type Builder, type BuilderOptions, type DebugInfo, type SubmitOptions, type SubmitBuildOptions, type SubmitResult } from './builder.js';
 export type { BuilderEvent } from './builder-events.js';
 export { runJob, failLostJob, JobAbortedError, type LifecycleDeps, type RunJobOptions } from './job-lifecycle.js';
 export { createInProcessQueue, DEFAULT_CLOSE_DEADLINE_MS, type InProcessQueue, type InProcessQueueOptions } from './in-process-queue.js';

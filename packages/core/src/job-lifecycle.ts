@@ -57,7 +57,10 @@ export async function runJob(deps: LifecycleDeps, jobId: string, signal?: AbortS
       at: at(),
       error: `Not started: ${abortReason(signal)}`,
     });
-    if (job) deps.onEvent({ type: 'job.finished', jobId, kind: job.kind, state: job.state, error: job.error });
+    if (job) {
+      await (deps.runners[job.kind] as Runner | undefined)?.release?.(job.spec).catch(() => undefined);
+      deps.onEvent({ type: 'job.finished', jobId, kind: job.kind, state: job.state, error: job.error });
+    }
     return job;
   }
 

@@ -37,6 +37,53 @@ export const JobQuery = z.strictObject({
   logsLimit: integer(0, 1_000_000).optional().describe('Return at most this many log lines (default: all).'),
 });
 
+const pairs = (what: string) =>
+  z
+    .union([z.string(), z.array(z.string())])
+    .transform((value, ctx) => {
+      const out: Record<string, string> = {};
+      for (const pair of [value].flat()) {
+        const equals = pair.indexOf('=');
+        if (equals <= 0) {
+          ctx.addIssue({ code: 'custom', message: `must be ${what}=VALUE` });
+          return z.NEVER;
+        }
+        out[pair.slice(0, equals)] = pair.slice(equals + 1);
+      }
+      return out;
+    });
+
+const flag = z.enum(['true', 'false'], { error: 'must be true or false' }).transform((value) => value === 'true');
+
+/**
+ * The build fields as query parameters, for `POST /build` with a tar archive as the body.
+ * The result is checked again as a CreateBuildPayload.
+ */
+export const TarBuildQuery = z
+  .strictObject({
+    service: z.string().describe('The service the image is for.'),
+    dockerfile: z.string().optional().describe('The Dockerfile, relative to the archive root (default "Dockerfile").'),
+    image: z.string().optional(),
+    tag: z
+      .union([z.string(), z.array(z.string())])
+      .transform((value) => [value].flat().flatMap((part) => part.split(',')))
+      .optional()
+      .describe('Tags, comma-separated or repeated.'),
+    buildArg: pairs('NAME').optional().describe('Build arguments as NAME=VALUE, repeated.'),
+    label: pairs('KEY').optional().describe('Labels as KEY=VALUE, repeated.'),
+    target: z.string().optional(),
+    platform: z.string().optional(),
+    noCache: flag.optional(),
+    pull: flag.optional(),
+    push: flag.optional(),
+  })
+  .transform(({ tag, buildArg, label, ...rest }) => ({
+    ...rest,
+    ...(tag ? { tags: tag } : {}),
+    ...(buildArg ? { buildArgs: buildArg } : {}),
+    ...(label ? { labels: label } : {}),
+  }));
+
 export const LogStreamQuery = z.strictObject({
   from: integer(0, Number.MAX_SAFE_INTEGER)
     .optional()

@@ -10,6 +10,7 @@ import { createOpenApiDocument } from './openapi.js';
 import { DOCS_INIT_SCRIPT, docsHtml, swaggerUiDirectory } from './docs-page.js';
 import { streamSse } from './sse.js';
 import { toErrorResponse } from './error-response.js';
+import { tarUploadHandler, type UploadOptions } from './tar-upload.js';
 import type { RouteDefinition } from './route-definition.js';
 
 export interface BuilderRouterOptions {
@@ -26,6 +27,11 @@ export interface BuilderRouterOptions {
   title?: string;
   /** Seconds between SSE heartbeat comments; default 15. */
   sseHeartbeatSeconds?: number;
+  /**
+   * Accept build contexts as tar archives (`POST /build` with `Content-Type: application/x-tar`).
+   * Without it such requests get 415.
+   */
+  uploads?: UploadOptions;
   /** Called with errors the router did not expect (500s), for the host's log. */
   onError?: (error: unknown, req: Request) => void;
 }
@@ -37,7 +43,7 @@ export function createBuilderRouter(builder: Builder, options: BuilderRouterOpti
   const heartbeatMs = (options.sseHeartbeatSeconds ?? 15) * 1000;
 
   if (options.docs !== false) {
-    const document = createOpenApiDocument(routes, { title: options.title, authenticated: Boolean(options.auth) });
+    const document = createOpenApiDocument(routes, { title: options.title, authenticated: Boolean(options.auth), uploads: Boolean(options.uploads) });
     router.get('/openapi.json', (_req, res) => void res.json(document));
     router.get('/docs', (req, res) => {
       // The page's assets are relative to it; with a trailing slash they would miss.
@@ -48,8 +54,15 @@ export function createBuilderRouter(builder: Builder, options: BuilderRouterOpti
     router.use('/docs', express.static(swaggerUiDirectory(), { index: false, fallthrough: false }));
   }
 
+  const uploads = options.uploads ? tarUploadHandler(builder, options.uploads) : null;
   for (const route of routes) {
-    const handlers = [authenticate(route, options), ...(route.body ? [requireJson, jsonBody] : []), handle(route, heartbeatMs)];
+    const acceptsUpload = uploads && route.operationId === 'createBuild';
+    const handlers = [
+      authenticate(route, options),
+      ...(acceptsUpload ? [uploads] : []),
+      ...(route.body ? [requireJson(Boolean(acceptsUpload)), jsonBody] : []),
+      handle(route, heartbeatMs),
+    ];
     router[route.method](route.path, ...handlers);
   }
 
@@ -81,14 +94,15 @@ function authenticate(route: RouteDefinition, options: BuilderRouterOptions) {
   };
 }
 
-function requireJson(req: Request, _res: Response, next: NextFunction) {
-  if (!req.is('application/json')) {
-    throw new BuilderError(
-      'UNSUPPORTED_MEDIA_TYPE',
-      `The body must be JSON sent with "Content-Type: application/json" (got ${req.headers['content-type'] ? `"${req.headers['content-type']}"` : 'no content type'}).`,
-    );
-  }
-  next();
+function requireJson(uploadsAccepted: boolean) {
+  return (req: Request, _res: Response, next: NextFunction) => {
+    if (!req.is('application/json')) {
+      const got = req.headers['content-type'] ? `"${req.headers['content-type']}"` : 'no content type';
+      const hint = uploadsAccepted ? ', or a build context as "Content-Type: application/x-tar"' : '';
+      throw new BuilderError('UNSUPPORTED_MEDIA_TYPE', `The body must be JSON sent with "Content-Type: application/json"${hint} (got ${got}).`);
+    }
+    next();
+  };
 }
 
 function handle(route: RouteDefinition, heartbeatMs: number) {

@@ -1,11 +1,18 @@
 /** The OpenAPI 3.1 document, generated from the route table's zod schemas. */
 import { z } from 'zod';
 import type { RouteDefinition } from './route-definition.js';
+import { TarBuildQuery } from './api-schemas.js';
+
+const TAR_UPLOAD_HELP =
+  'The build context as a tar archive (optionally gzip-compressed). The other fields go in the query string (service, tag, buildArg=NAME=VALUE, …); they apply only to this content type.';
 import { PACKAGE_VERSION } from './version.js';
 
 type JsonSchema = Record<string, unknown>;
 
-export function createOpenApiDocument(routes: readonly RouteDefinition[], options: { title?: string; authenticated: boolean }) {
+export function createOpenApiDocument(
+  routes: readonly RouteDefinition[],
+  options: { title?: string; authenticated: boolean; uploads?: boolean },
+) {
   const paths: Record<string, Record<string, unknown>> = {};
   for (const route of routes) {
     const path = route.path.replace(/:([A-Za-z_]+)/g, '{$1}');
@@ -30,7 +37,13 @@ export function createOpenApiDocument(routes: readonly RouteDefinition[], option
       ),
     };
     if (route.body) {
-      operation.requestBody = { required: true, content: { 'application/json': { schema: toSchema(route.body, 'input') } } };
+      const content: Record<string, unknown> = { 'application/json': { schema: toSchema(route.body, 'input') } };
+      if (options.uploads && route.operationId === 'createBuild') {
+        // The other way to build: the context as a tar archive, the fields as query parameters.
+        content['application/x-tar'] = { schema: { type: 'string', format: 'binary', description: TAR_UPLOAD_HELP } };
+        operation.parameters = [...(operation.parameters as unknown[]), ...parameters(TarBuildQuery, 'query').map((p) => ({ ...p, required: false }))];
+      }
+      operation.requestBody = { required: true, content };
     }
     if (options.authenticated && !route.public) operation.security = [{ bearerAuth: [] }];
     (paths[path] ??= {})[route.method] = operation;

@@ -32,7 +32,7 @@ export function uploadPath(uploadsDir: string, uploadId: string): string {
   return path.join(uploadsDir, `${uploadId}.tar`);
 }
 
-export async function prepareContext(spec: BuildSpec & { upload?: string }, options: ContextOptions): Promise<PreparedContext> {
+export async function prepareContext(spec: BuildSpec, options: ContextOptions): Promise<PreparedContext> {
   if (spec.upload) return uploadedContext(spec.upload, options);
   if (isGitUrl(spec.context)) return { kind: 'git', description: `git ${spec.context}`, remote: spec.context };
   return directoryContext(spec.context, spec.dockerfile, options);

@@ -6,7 +6,8 @@
  */
 import type { BuildSpec, ComponentHealth, RunContext, Runner } from '@docker-builder/core';
 import type Dockerode from 'dockerode';
-import { prepareContext, type PreparedContext } from './build-context.js';
+import { rm } from 'node:fs/promises';
+import { prepareContext, uploadPath, type PreparedContext } from './build-context.js';
 import { stepProgress } from './build-progress.js';
 import { EngineError, createLineAssembler, followEngineStream } from './engine-stream.js';
 import { allCredentials, credentialsFor, type RegistryCredentials } from './registry-auth.js';
@@ -74,6 +75,9 @@ export function createDockerRunner(options: DockerRunnerOptions): Runner<'build'
       } finally {
         if (source.kind === 'upload') await source.discard();
       }
+    },
+    async release(spec) {
+      if (spec.upload && options.uploadsDir) await rm(uploadPath(options.uploadsDir, spec.upload), { force: true });
     },
     async health(): Promise<ComponentHealth> {
       try {

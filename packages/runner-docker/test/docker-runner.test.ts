@@ -9,6 +9,8 @@ import { createMemoryJobStore } from '@docker-builder/store-memory';
 import { createDockerRunner } from '@docker-builder/runner-docker';
 import { startDockerEngine, startRegistry, type DockerEngine, type Registry } from '../../../test-support/docker-engine.js';
 import { makeContextRoot } from './contexts.js';
+import { startGitServer } from '../../../test-support/git-daemon.js';
+import { BASE_IMAGE } from '../../../test-support/docker-engine.js';
 
 let engine: DockerEngine;
 let registry: Registry;
@@ -102,6 +104,26 @@ describe('DockerRunner', () => {
     );
     expect(await runImage(`${repository}:latest`)).toBe('bonjour from the builder\nno-debug\n');
   }, 120_000);
+
+  it('builds from a git URL, at a ref and in a subdirectory, cloned by the engine', async () => {
+    const git = await startGitServer('shop', {
+      'README.md': 'not part of the build\n',
+      'services/api/Dockerfile': `FROM ${BASE_IMAGE}\nCOPY greeting.txt /greeting.txt\nCMD ["cat", "/greeting.txt"]\n`,
+      'services/api/greeting.txt': 'hello from git\n',
+    });
+    try {
+      const builder = await builderWith();
+      const context = `${git.url('shop')}#main:services/api`;
+      const { id } = await builder.submitBuild({ service: 'from-git', context, push: false });
+      const job = await ended(builder, id);
+      expect(job.error).toBeNull();
+      const [tag] = (job.spec as { tags: string[] }).tags;
+      expect((await builder.readLogs(id)).lines[0]).toBe(`[docker-builder] building ${registry.address}/team/from-git:${tag} from git ${context}`);
+      expect(await runImage((job.result as { references: string[] }).references[0]!)).toBe('hello from git\n');
+    } finally {
+      await git.stop();
+    }
+  }, 60_000);
 
   it('honours .dockerignore for a directory context', async () => {
     const builder = await builderWith();

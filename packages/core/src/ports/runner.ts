@@ -19,6 +19,11 @@ export interface Runner<K extends JobKind = JobKind> {
   /** Resolves with the job's result, or rejects with an Error whose message says what failed. */
   run(spec: SpecByKind[K], context: RunContext): Promise<unknown>;
   health(): Promise<ComponentHealth>;
+  /**
+   * Frees what was kept for a job that will never run (cancelled or failed before it
+   * started), such as an uploaded build context. Optional.
+   */
+  release?(spec: SpecByKind[K]): Promise<void>;
 }
 
 export type RunnerMap = { [K in JobKind]?: Runner<K> };

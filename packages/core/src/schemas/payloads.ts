@@ -69,7 +69,10 @@ export const CreateDeployPayload = z
 
 export type CreateBuildPayload = z.input<typeof CreateBuildPayload>;
 export type CreateDeployPayload = z.input<typeof CreateDeployPayload>;
-/** A build job's spec: the build payload with every default filled in. */
-export type BuildSpec = z.output<typeof CreateBuildPayload>;
+/**
+ * A build job's spec: the build payload with every default filled in, and, for a context
+ * uploaded with the request, the server-made id of the upload (never taken from a payload).
+ */
+export type BuildSpec = z.output<typeof CreateBuildPayload> & { upload?: string };
 /** A deploy job's spec. */
 export type DeploySpec = z.output<typeof CreateDeployPayload>;
