@@ -29,6 +29,20 @@ const EnvSchema = z.object({
   LOCK_DURATION_SECONDS: wholeNumber(1).default(30),
   /** How many times a job whose worker died is run again; 0 ends it in error. */
   RETRY_LOST_JOBS: wholeNumber(0).default(0),
+  /** The Docker engine builds run on: unix://, tcp:// or ssh:// (default: the local socket). */
+  DOCKER_HOST: z.string().regex(/^(unix|tcp|ssh|https?):\/\//, { error: 'must be a unix://, tcp://, ssh:// or https:// address' }).optional(),
+  /** Directory contexts are resolved under this directory; without it, only git and uploaded contexts build. */
+  BUILD_CONTEXT_ROOT: z.string().min(1).optional(),
+  /** Where uploaded contexts wait for their job; with workers on other machines, a shared directory. */
+  UPLOADS_DIR: z.string().min(1).optional(),
+  UPLOAD_MAX_BYTES: wholeNumber(1).default(512 * 1024 * 1024),
+  /** Default image repository prefix, e.g. us-central1-docker.pkg.dev/PROJECT/REPO. */
+  REGISTRY_PREFIX: z
+    .string()
+    .regex(/^[a-z0-9.:-]+(\/[a-z0-9._-]+)*$/, { error: 'must be a registry and path such as registry.example.com/team' })
+    .optional(),
+  /** The directory of a Docker config.json with registry credentials (as for the docker CLI). */
+  DOCKER_CONFIG: z.string().min(1).optional(),
 });
 
 export type ServerConfig = z.output<typeof EnvSchema>;

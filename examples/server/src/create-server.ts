@@ -10,6 +10,7 @@ import type { Backend } from './backend.js';
 import type { ServerConfig } from './config.js';
 import type { Logger } from './logger.js';
 import { requestLog } from './request-log.js';
+import { uploadsDir } from './runners.js';
 
 export interface ServerParts {
   app: express.Express;
@@ -33,6 +34,7 @@ export function createServer(config: ServerConfig, options: { backend: Backend; 
     '/api',
     createBuilderRouter(builder, {
       bodyLimit: config.BODY_LIMIT,
+      uploads: { dir: uploadsDir(config), maxBytes: config.UPLOAD_MAX_BYTES },
       onError: (error, req) => log('error', 'request failed', { method: req.method, path: req.originalUrl, error: String(error) }),
     }),
   );

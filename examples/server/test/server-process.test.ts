@@ -52,7 +52,7 @@ async function startServer(env: Record<string, string> = {}) {
 
 describe('examples/server', () => {
   it('serves the API on the embedded default and refuses deploys it has no runner for', async () => {
-    const { base, lines } = await startServer();
+    const { base, lines } = await startServer({ DOCKER_HOST: 'unix:///tmp/no-docker-here.sock' });
     expect(lines[0]).toMatchObject({ level: 'info', store: 'memory', queue: 'in-process' });
 
     const deploy = await fetch(`${base}/api/deploy-services`, {
@@ -65,7 +65,12 @@ describe('examples/server', () => {
     expect(((await (await fetch(`${base}/api/builds`)).json()) as { jobs: unknown[] }).jobs).toEqual([]);
 
     const debug = (await (await fetch(`${base}/api/_debug`)).json()) as Record<string, any>;
-    expect(debug).toMatchObject({ store: { name: 'memory', ok: true }, queue: { name: 'in-process', ok: true }, runners: { build: null, deploy: null } });
+    expect(debug).toMatchObject({
+      store: { name: 'memory', ok: true },
+      queue: { name: 'in-process', ok: true },
+      runners: { build: { name: 'docker', ok: false, details: { engine: 'unix:///tmp/no-docker-here.sock' } }, deploy: null },
+    });
+    expect(debug.runners.build.message).toMatch(/^The Docker engine at unix:\/\/\/tmp\/no-docker-here.sock is unreachable/);
 
     const docs = await fetch(`${base}/docs`, { redirect: 'manual' });
     expect(docs.status).toBe(302);
