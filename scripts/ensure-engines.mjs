@@ -4,7 +4,13 @@
 // script says what to install and stops, rather than letting tests fail obscurely later.
 import { execFileSync, spawnSync } from 'node:child_process';
 
-const ENGINES = [{ command: 'redis-server', packages: ['redis-server'], why: 'the Redis store and BullMQ tests' }];
+const ENGINES = [
+  { command: 'redis-server', packages: ['redis-server'], why: 'the Redis store and BullMQ tests' },
+  { command: 'dockerd', packages: ['docker.io'], why: 'the Docker runner tests' },
+  { command: 'docker-registry', packages: ['docker-registry'], why: 'the push tests' },
+  { command: 'busybox', packages: ['busybox-static'], why: 'the base image of test builds (there is no Docker Hub)' },
+  { command: 'git', packages: ['git'], why: 'the git build-context test' },
+];
 
 const has = (command) => spawnSync('sh', ['-c', `command -v ${command}`], { stdio: 'ignore' }).status === 0;
 const missing = ENGINES.filter((engine) => !has(engine.command));
@@ -20,4 +26,4 @@ if (!canInstall) {
 process.stdout.write(`installing ${packages.join(', ')} with apt-get (needed by the tests)…\n`);
 const apt = (args) => execFileSync('apt-get', args, { stdio: 'inherit', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
 apt(['update', '-qq']);
-apt(['install', '-y', '-qq', '--no-install-recommends', ...packages]);
+apt(['install', '-y', '-qq', ...packages]);
