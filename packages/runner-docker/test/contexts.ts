@@ -31,6 +31,7 @@ RUN echo debug > /debug
   write('simple/Dockerfile', `FROM ${BASE_IMAGE}\nRUN echo step two\nCMD ["echo", "simple"]\n`);
   write('failing/Dockerfile', `FROM ${BASE_IMAGE}\nRUN echo before the failure\nRUN exit 3\n`);
   write('slow/Dockerfile', `FROM ${BASE_IMAGE}\nRUN echo sleeping && sleep 60\n`);
+  write('silent/Dockerfile', `FROM ${BASE_IMAGE}\nRUN sleep 3\nRUN echo awake\n`);
   write('nodockerfile/README', 'no Dockerfile here\n');
   mkdirSync(path.join(root, 'links'));
   symlinkSync('/etc', path.join(root, 'links/escape'));

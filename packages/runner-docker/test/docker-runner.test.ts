@@ -125,6 +125,24 @@ describe('DockerRunner', () => {
     }
   }, 60_000);
 
+  it('drives progress from the Step n/m lines and ends at 100', async () => {
+    const context = recordingContext();
+    await runner().run(buildSpec({ context: 'multistage', push: false, noCache: true }), context);
+    // Eight steps (no target): each is 90 % / 8 of the bar; the last tenth is the push, skipped here.
+    expect(context.percents).toEqual([0, 11.25, 22.5, 33.75, 45, 56.25, 67.5, 78.75, 100]);
+  }, 60_000);
+
+  it('has no inactivity timeout: a RUN silent for seconds survives even with DOCKER_CLIENT_TIMEOUT set', async () => {
+    process.env.DOCKER_CLIENT_TIMEOUT = '500';
+    try {
+      const context = recordingContext();
+      await createDockerRunner({ dockerHost: engine.host, contextRoot }).run(buildSpec({ context: 'silent', push: false, noCache: true }), context);
+      expect(context.lines).toContain('awake');
+    } finally {
+      delete process.env.DOCKER_CLIENT_TIMEOUT;
+    }
+  }, 60_000);
+
   it('honours .dockerignore for a directory context', async () => {
     const builder = await builderWith();
     const { id } = await builder.submitBuild({ service: 'ignoring', context: 'ignoring', push: false });
