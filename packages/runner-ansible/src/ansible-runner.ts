@@ -1,0 +1,174 @@
+/**
+ * createAnsibleRunner: runs the deploy playbook with `ansible-playbook`, `mappings` handed over
+ * in a `!unsafe`-tagged vars file, never on a command line or through a shell. Output streams
+ * into the job line by line; `PROGRESS N` sets progress; a failed task's name and message
+ * become the job's error. Cancel or timeout stop the whole process group: SIGTERM, then
+ * SIGKILL after a grace period, so no ansible-playbook process outlives its job.
+ */
+import path from 'node:path';
+import type { ComponentHealth, Runner } from '@docker-builder/core';
+import { execa } from 'execa';
+import { createOutputReader, describeExitCode, type HostRecap } from './ansible-output.js';
+import { findPlaybook, missingPlaybookMessage } from './playbook-location.js';
+import { writeVarsFile } from './vars-file.js';
+
+export interface AnsibleRunnerOptions {
+  /** The playbook; default: ./deploy/playbook.yml, else ./playbook.yml under `cwd`. */
+  playbook?: string;
+  /** Where relative paths resolve and the playbook runs; default: the process's working directory. */
+  cwd?: string;
+  /** Inventory (`-i`), server-side only; default "localhost," with a local connection. */
+  inventory?: string;
+  /** `--connection`; default "local" with the default inventory, ansible's own default otherwise. */
+  connection?: string;
+  /** `--limit`, server-side only. */
+  limit?: string;
+  /** The binary; default "ansible-playbook" on PATH. */
+  ansiblePlaybook?: string;
+  /**
+   * The playbook's whole environment besides what the runner sets: an allow-list, never the
+   * server's environment. Default: PATH, HOME, LANG, LC_ALL, TMPDIR and SSH_AUTH_SOCK from this process.
+   */
+  env?: Record<string, string>;
+  /** Keep ansible's colours in the log (the UI renders them); default true. */
+  color?: boolean;
+  /** A deploy running longer is stopped and fails; default 30 minutes. */
+  timeoutMs?: number;
+  /** After SIGTERM, how long before SIGKILL; default 1500 ms. */
+  killGraceMs?: number;
+  /** Where the vars file is written; default the OS temp directory. */
+  tmpDir?: string;
+  name?: string;
+}
+
+export interface DeployResult {
+  playbook: string;
+  /** PLAY RECAP per host. */
+  recap: Record<string, HostRecap>;
+}
+
+const ALLOWED_ENV = ['PATH', 'HOME', 'LANG', 'LC_ALL', 'TMPDIR', 'SSH_AUTH_SOCK'];
+
+export function createAnsibleRunner(options: AnsibleRunnerOptions = {}): Runner<'deploy'> {
+  const name = options.name ?? 'ansible';
+  const cwd = options.cwd ?? process.cwd();
+  const binary = options.ansiblePlaybook ?? 'ansible-playbook';
+  const inventory = options.inventory ?? 'localhost,';
+  const connection = options.connection ?? (options.inventory ? undefined : 'local');
+  const baseEnv = options.env ?? Object.fromEntries(ALLOWED_ENV.filter((k) => process.env[k] !== undefined).map((k) => [k, process.env[k]!]));
+  const location = { playbook: options.playbook, cwd };
+
+  return {
+    name,
+    kind: 'deploy',
+    async run(spec, context): Promise<DeployResult> {
+      context.signal.throwIfAborted();
+      const playbook = await findPlaybook(location);
+      if (!playbook) throw new Error(missingPlaybookMessage(location));
+      const vars = await writeVarsFile(spec.mappings, options.tmpDir);
+      const output = createOutputReader((percent) => context.progress(percent));
+      let stopReason: 'cancel' | 'timeout' | null = null;
+      try {
+        const child = execa(
+          binary,
+          [
+            playbook,
+            '-i',
+            inventory,
+            ...(connection ? ['--connection', connection] : []),
+            ...(options.limit ? ['--limit', options.limit] : []),
+            '--extra-vars',
+            `@${vars.path}`,
+          ],
+          {
+            cwd: path.dirname(playbook),
+            env: {
+              ...baseEnv,
+              PYTHONUNBUFFERED: '1',
+              ANSIBLE_RETRY_FILES_ENABLED: '0',
+              ...(options.color === false ? { ANSIBLE_NOCOLOR: '1' } : { ANSIBLE_FORCE_COLOR: '1' }),
+              ...(context.user ? { DEPLOY_USER_SUB: context.user.sub } : {}),
+            },
+            extendEnv: false,
+            stdin: 'ignore',
+            all: true,
+            buffer: false,
+            reject: false,
+            // Its own process group, so stopping it stops everything it started.
+            detached: true,
+          },
+        );
+        const stop = (reason: 'cancel' | 'timeout') => {
+          stopReason ??= reason;
+          killGroup(child.pid, 'SIGTERM');
+          setTimeout(() => killGroup(child.pid, 'SIGKILL'), options.killGraceMs ?? 1_500).unref();
+        };
+        const onAbort = () => stop('cancel');
+        context.signal.addEventListener('abort', onAbort, { once: true });
+        const timer = setTimeout(() => stop('timeout'), options.timeoutMs ?? 30 * 60_000);
+        try {
+          context.log(`[docker-builder] ansible-playbook ${path.relative(cwd, playbook) || playbook} with ${Object.keys(spec.mappings).length} mapping(s)`);
+          for await (const line of child.iterable({ from: 'all' })) {
+            context.log(line);
+            output.read(line);
+          }
+          const result = await child;
+          if (result.failed && 'code' in result && result.code === 'ENOENT') {
+            throw new Error(`${binary} was not found on this machine. Install ansible-core (apt-get install ansible-core, or pip install ansible-core), or set ANSIBLE_PLAYBOOK to its path.`);
+          }
+          if (stopReason === 'cancel') throw context.signal.reason ?? new Error('cancelled');
+          if (stopReason === 'timeout') throw new Error(`The playbook did not finish within ${Math.round((options.timeoutMs ?? 1_800_000) / 1000)} s and was stopped.`);
+          if (result.exitCode !== 0) throw new Error(failureMessage(output, result.exitCode));
+          context.progress(100);
+          return { playbook, recap: output.recap };
+        } finally {
+          clearTimeout(timer);
+          context.signal.removeEventListener('abort', onAbort);
+          // Whatever happened, nothing of this run may outlive it.
+          killGroup(child.pid, 'SIGKILL');
+        }
+      } finally {
+        await vars.remove();
+      }
+    },
+    async health(): Promise<ComponentHealth> {
+      const playbook = await findPlaybook(location);
+      const version = await execa(binary, ['--version'], { reject: false, timeout: 15_000, env: baseEnv, extendEnv: false });
+      const found = version.exitCode === 0;
+      const problems = [
+        ...(found ? [] : [`${binary} was not found: install ansible-core (apt-get install ansible-core).`]),
+        ...(playbook ? [] : [missingPlaybookMessage(location)]),
+      ];
+      return {
+        name,
+        ok: problems.length === 0,
+        ...(problems.length > 0 ? { message: problems.join(' ') } : {}),
+        details: {
+          ansiblePlaybook: found ? String(version.stdout).split('\n')[0] : null,
+          playbook,
+          inventory,
+          limit: options.limit ?? null,
+        },
+      };
+    },
+  };
+}
+
+function failureMessage(output: ReturnType<typeof createOutputReader>, exitCode: number | undefined): string {
+  const [failure] = output.failures;
+  if (failure) {
+    const more = output.failures.length > 1 ? ` (and ${output.failures.length - 1} more failure${output.failures.length > 2 ? 's' : ''})` : '';
+    return `Task "${failure.task}" failed on ${failure.host}: ${failure.message}${more}`;
+  }
+  const reason = describeExitCode(exitCode ?? -1);
+  return output.errors.length > 0 ? `${reason}: ${output.errors[0]}` : reason;
+}
+
+function killGroup(pid: number | undefined, signal: NodeJS.Signals): void {
+  if (!pid) return;
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    // The group is already gone.
+  }
+}

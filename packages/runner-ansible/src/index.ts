@@ -1,0 +1,4 @@
+/** @docker-builder/runner-ansible: deploys by running ansible-playbook with the job's mappings. */
+export { createAnsibleRunner, type AnsibleRunnerOptions, type DeployResult } from './ansible-runner.js';
+export { mappingsYaml } from './vars-file.js';
+export { PLAYBOOK_CANDIDATES } from './playbook-location.js';

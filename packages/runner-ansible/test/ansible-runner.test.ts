@@ -1,0 +1,160 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import { createBuilder, type Builder } from '@docker-builder/core';
+import { deploySpec, eventually, recordingContext, runnerContract } from '@docker-builder/core/testing';
+import { createMemoryJobStore } from '@docker-builder/store-memory';
+import { createAnsibleRunner, mappingsYaml, type AnsibleRunnerOptions } from '@docker-builder/runner-ansible';
+
+const scripted = fileURLToPath(new URL('./playbooks/scripted.yml', import.meta.url));
+const seedPlaybook = fileURLToPath(new URL('../../../examples/deploy/playbook.yml', import.meta.url));
+const varsDir = mkdtempSync(path.join(tmpdir(), 'ansible-vars-'));
+afterAll(() => rmSync(varsDir, { recursive: true, force: true }));
+
+const runner = (options: AnsibleRunnerOptions = {}) => createAnsibleRunner({ playbook: scripted, tmpDir: varsDir, ...options });
+const builderWith = (options: AnsibleRunnerOptions = {}): Builder =>
+  createBuilder({ store: createMemoryJobStore(), runners: { deploy: runner(options) }, logs: { flushIntervalMs: 10 } });
+const ended = (builder: Builder, id: string, timeoutMs = 60_000) =>
+  eventually(async () => {
+    const job = await builder.get(id);
+    return ['done', 'error', 'cancelled'].includes(job.state) ? job : undefined;
+  }, timeoutMs, `deploy ${id} to end`);
+/** ansible-playbook processes still running this playbook. */
+const leftovers = (playbook: string) => {
+  try {
+    return execFileSync('pgrep', ['-f', playbook], { encoding: 'utf8' }).trim().split('\n').filter(Boolean);
+  } catch {
+    return [];
+  }
+};
+const plain = (line: string) => line.replace(/\u001b\[[0-9;]*m/g, '');
+
+describe('AnsibleRunner', () => {
+  runnerContract('ansible', {
+    makeRunner: () => runner(),
+    cases: { succeeds: deploySpec({ web: 'registry/web:1' }), fails: deploySpec({ fail: 'x:1' }), slow: deploySpec({ hang: 'x:1' }) },
+    abortAfterMs: 2_500,
+    timeoutMs: 60_000,
+  });
+
+  it('runs the seed playbook with the seed payload: the tag lines, PROGRESS 100, Simulation complete', async () => {
+    const builder = builderWith({ playbook: seedPlaybook });
+    const { id } = await builder.submitDeploy(deploySpec());
+    const job = await ended(builder, id);
+    expect(job).toMatchObject({ state: 'done', progress: 100, error: null });
+    expect(job.result).toMatchObject({ playbook: seedPlaybook, recap: { localhost: { ok: 4, failed: 0, unreachable: 0 } } });
+    const lines = (await builder.readLogs(id)).lines.map(plain);
+    expect(lines).toContain('    "msg": "rag-service -> image=us-central1-docker.pkg.dev/PROJECT/REPO/rag-service:20251025-111006 ; tag=20251025-111006"');
+    expect(lines).toContain('    "msg": "PROGRESS 100"');
+    expect(lines).toContain('    "msg": "Simulation complete"');
+  }, 60_000);
+
+  it('reports progress from PROGRESS N lines as they stream', async () => {
+    const context = recordingContext();
+    await runner({ playbook: seedPlaybook }).run(deploySpec(), context);
+    expect(context.percents.slice(0, 3)).toEqual([1, 2, 3]);
+    expect(context.percents.at(-1)).toBe(100);
+  }, 60_000);
+
+  it('puts the failed task and its message in the job error, not only in the log', async () => {
+    const builder = builderWith();
+    const { id } = await builder.submitDeploy({ mappings: { fail: 'x:1' } });
+    const job = await ended(builder, id);
+    expect(job.state).toBe('error');
+    expect(job.error).toBe('Task "Roll out rag-service" failed on localhost: non-zero return code (rc 3): image not found in registry');
+  }, 60_000);
+
+  it('fails with what to do when the playbook or ansible-playbook is missing', async () => {
+    await expect(runner({ playbook: '/nonexistent/playbook.yml' }).run(deploySpec(), recordingContext())).rejects.toThrow(
+      'The deploy playbook /nonexistent/playbook.yml does not exist. Create it, or point PLAYBOOK at yours.',
+    );
+    await expect(createAnsibleRunner({ cwd: varsDir }).run(deploySpec(), recordingContext())).rejects.toThrow(
+      `No deploy playbook: looked for ./deploy/playbook.yml and ./playbook.yml in ${varsDir}.`,
+    );
+    await expect(runner({ ansiblePlaybook: 'ansible-playbook-not-installed' }).run(deploySpec(), recordingContext())).rejects.toThrow(
+      'ansible-playbook-not-installed was not found on this machine. Install ansible-core',
+    );
+    const health = await runner({ ansiblePlaybook: 'ansible-playbook-not-installed', playbook: '/nonexistent/playbook.yml' }).health();
+    expect(health.ok).toBe(false);
+    expect(health.message).toContain('install ansible-core');
+    expect(health.message).toContain('/nonexistent/playbook.yml does not exist');
+  }, 30_000);
+
+  it('reports ansible-playbook --version and the resolved playbook in health', async () => {
+    expect(await runner().health()).toMatchObject({
+      name: 'ansible',
+      ok: true,
+      details: { ansiblePlaybook: expect.stringMatching(/^ansible-playbook \[core 2\.\d+/), playbook: scripted, inventory: 'localhost,' },
+    });
+  });
+
+  it('cancels a hanging playbook within two seconds and leaves no process behind', async () => {
+    const builder = builderWith();
+    const { id } = await builder.submitDeploy({ mappings: { hang: 'x:1' } });
+    await eventually(async () => (await builder.readLogs(id)).lines.some((l) => plain(l).startsWith('TASK [Wait for the rollout]')), 30_000);
+    await eventually(() => leftovers(scripted).length > 0 || undefined, 10_000, 'the playbook to be running');
+    const asked = Date.now();
+    await builder.cancel(id);
+    const job = await ended(builder, id, 5_000);
+    expect(job.state).toBe('cancelled');
+    expect(Date.now() - asked).toBeLessThan(2_000);
+    await eventually(() => leftovers(scripted).length === 0 || undefined, 3_000, 'every ansible process to be gone');
+    expect(execFileSync('sh', ['-c', 'pgrep -x sleep -a || true'], { encoding: 'utf8' })).not.toContain('sleep 600');
+  }, 60_000);
+
+  it('stops a playbook that runs past the timeout, with a clear error and no process left', async () => {
+    const builder = builderWith({ timeoutMs: 3_000 });
+    const { id } = await builder.submitDeploy({ mappings: { hang: 'x:1' } });
+    const job = await ended(builder, id, 20_000);
+    expect(job).toMatchObject({ state: 'error', error: 'The playbook did not finish within 3 s and was stopped.' });
+    await eventually(() => leftovers(scripted).length === 0 || undefined, 3_000, 'every ansible process to be gone');
+  }, 60_000);
+
+  it('gives the playbook DEPLOY_USER_SUB, and none of the server environment beyond the allow-list', async () => {
+    process.env.DOCKER_BUILDER_TEST_SECRET = 'server-only-secret';
+    try {
+      const builder = builderWith();
+      const { id } = await builder.submitDeploy({ mappings: { env: 'x:1' } }, { user: { sub: 'alice@example.com' } });
+      expect((await ended(builder, id)).state).toBe('done');
+      const lines = (await builder.readLogs(id)).lines.map(plain);
+      expect(lines).toContain('    "msg": "user=alice@example.com secret="');
+    } finally {
+      delete process.env.DOCKER_BUILDER_TEST_SECRET;
+    }
+  }, 60_000);
+
+  it('keeps a template handed to it directly inert: !unsafe, so the string arrives verbatim and nothing runs', async () => {
+    const marker = path.join(varsDir, 'pwned');
+    const value = `img:{{ lookup('pipe','touch ${marker}') }}`;
+    const context = recordingContext();
+    await runner().run({ mappings: { x: value, [`{{ lookup('pipe','touch ${marker}-key') }}`]: 'img:1' } }, context);
+    expect(existsSync(marker)).toBe(false);
+    expect(existsSync(`${marker}-key`)).toBe(false);
+    expect(context.lines.map(plain)).toContain(`    "msg": "x => ${value}"`);
+  }, 60_000);
+
+  it('writes the vars file readable by its owner only, and removes it after the run', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'ansible-own-vars-'));
+    const controller = new AbortController();
+    const running = runner({ tmpDir: dir }).run({ mappings: { hang: 'x:1' } }, recordingContext(controller.signal)).catch(() => undefined);
+    const varsFile = await eventually(() => {
+      const [sub] = readdirSync(dir);
+      return sub && existsSync(path.join(dir, sub, 'vars.yml')) ? path.join(dir, sub, 'vars.yml') : undefined;
+    });
+    expect(statSync(varsFile).mode & 0o777).toBe(0o600);
+    expect(statSync(path.dirname(varsFile)).mode & 0o777).toBe(0o700);
+    controller.abort();
+    await running;
+    expect(readdirSync(dir)).toEqual([]);
+    rmSync(dir, { recursive: true, force: true });
+  }, 60_000);
+
+  it('writes every key and value tagged !unsafe, quoted as JSON', () => {
+    expect(mappingsYaml({ 'rag-service': 'r/rag:1', 'a"b': 'c\\\\d' })).toBe(
+      'mappings:\n  !unsafe "rag-service": !unsafe "r/rag:1"\n  !unsafe "a\\"b": !unsafe "c\\\\\\\\d"\n',
+    );
+  });
+});
