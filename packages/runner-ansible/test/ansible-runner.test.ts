@@ -30,6 +30,7 @@ const leftovers = (playbook: string) => {
     return [];
   }
 };
+// eslint-disable-next-line no-control-regex -- strips ansible's colour codes
 const plain = (line: string) => line.replace(/\u001b\[[0-9;]*m/g, '');
 
 describe('AnsibleRunner', () => {
