@@ -43,6 +43,14 @@ const EnvSchema = z.object({
     .optional(),
   /** The directory of a Docker config.json with registry credentials (as for the docker CLI). */
   DOCKER_CONFIG: z.string().min(1).optional(),
+  /** The deploy playbook; default ./deploy/playbook.yml, else ./playbook.yml, else the bundled example. */
+  PLAYBOOK: z.string().min(1).optional(),
+  /** Inventory and --limit for ansible-playbook: server-side only, never from a payload. */
+  ANSIBLE_INVENTORY: z.string().min(1).optional(),
+  ANSIBLE_LIMIT: z.string().min(1).optional(),
+  /** The ansible-playbook binary, if not on PATH. */
+  ANSIBLE_PLAYBOOK: z.string().min(1).optional(),
+  DEPLOY_TIMEOUT_SECONDS: wholeNumber(1).default(1800),
 });
 
 export type ServerConfig = z.output<typeof EnvSchema>;

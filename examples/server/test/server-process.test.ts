@@ -3,7 +3,7 @@ import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, inject, it } from 'vitest';
-import { SEED_MAPPINGS, eventually } from '@docker-builder/core/testing';
+import { SEED_MAPPINGS, eventually, stripAnsi } from '@docker-builder/core/testing';
 import { uniquePrefix } from '../../../test-support/prefix.js';
 
 const serverDir = fileURLToPath(new URL('..', import.meta.url));
@@ -51,7 +51,7 @@ async function startServer(env: Record<string, string> = {}) {
 }
 
 describe('examples/server', () => {
-  it('serves the API on the embedded default and refuses deploys it has no runner for', async () => {
+  it('serves the API on the embedded default and deploys the seed payload with the bundled playbook', async () => {
     const { base, lines } = await startServer({ DOCKER_HOST: 'unix:///tmp/no-docker-here.sock' });
     expect(lines[0]).toMatchObject({ level: 'info', store: 'memory', queue: 'in-process' });
 
@@ -60,15 +60,24 @@ describe('examples/server', () => {
       headers: { 'Content-Type': 'application/json' },
       body: JSON.stringify({ mappings: SEED_MAPPINGS }),
     });
-    expect(deploy.status).toBe(503);
-    expect(((await deploy.json()) as { error: { code: string } }).error.code).toBe('RUNNER_UNAVAILABLE');
-    expect(((await (await fetch(`${base}/api/builds`)).json()) as { jobs: unknown[] }).jobs).toEqual([]);
+    expect(deploy.status).toBe(202);
+    const { id, enqueued } = (await deploy.json()) as { id: string; enqueued: boolean };
+    expect(enqueued).toBe(true);
+    const job = await eventually(async () => {
+      const current = (await (await fetch(`${base}/api/build/${id}`)).json()) as { state: string; progress: number; logs: string[] };
+      return current.state === 'done' || current.state === 'error' ? current : undefined;
+    }, 30_000, 'the deploy to end');
+    expect(job).toMatchObject({ state: 'done', progress: 100 });
+    expect(job.logs.map(stripAnsi)).toContain('    "msg": "Simulation complete"');
 
     const debug = (await (await fetch(`${base}/api/_debug`)).json()) as Record<string, any>;
     expect(debug).toMatchObject({
       store: { name: 'memory', ok: true },
       queue: { name: 'in-process', ok: true },
-      runners: { build: { name: 'docker', ok: false, details: { engine: 'unix:///tmp/no-docker-here.sock' } }, deploy: null },
+      runners: {
+        build: { name: 'docker', ok: false, details: { engine: 'unix:///tmp/no-docker-here.sock' } },
+        deploy: { name: 'ansible', ok: true, details: { playbook: expect.stringMatching(/examples\/deploy\/playbook\.yml$/) } },
+      },
     });
     expect(debug.runners.build.message).toMatch(/^The Docker engine at unix:\/\/\/tmp\/no-docker-here.sock is unreachable/);
 
@@ -78,7 +87,7 @@ describe('examples/server', () => {
     expect((await fetch(`${base}/api/docs`)).status).toBe(200);
 
     await new Promise((resolve) => setTimeout(resolve, 50));
-    expect(lines).toContainEqual(expect.objectContaining({ msg: 'request', method: 'POST', path: '/api/deploy-services', status: 503 }));
+    expect(lines).toContainEqual(expect.objectContaining({ msg: 'request', method: 'POST', path: '/api/deploy-services', status: 202 }));
   });
 
   it('shuts down cleanly on SIGTERM', async () => {

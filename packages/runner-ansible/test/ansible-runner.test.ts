@@ -5,7 +5,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createBuilder, type Builder } from '@docker-builder/core';
-import { deploySpec, eventually, recordingContext, runnerContract } from '@docker-builder/core/testing';
+import { deploySpec, eventually, recordingContext, runnerContract, stripAnsi as plain } from '@docker-builder/core/testing';
 import { createMemoryJobStore } from '@docker-builder/store-memory';
 import { createAnsibleRunner, mappingsYaml, type AnsibleRunnerOptions } from '@docker-builder/runner-ansible';
 
@@ -30,8 +30,6 @@ const leftovers = (playbook: string) => {
     return [];
   }
 };
-// eslint-disable-next-line no-control-regex -- strips ansible's colour codes
-const plain = (line: string) => line.replace(/\u001b\[[0-9;]*m/g, '');
 
 describe('AnsibleRunner', () => {
   runnerContract('ansible', {
