@@ -68,7 +68,10 @@ describe('examples/server', () => {
       return current.state === 'done' || current.state === 'error' ? current : undefined;
     }, 30_000, 'the deploy to end');
     expect(job).toMatchObject({ state: 'done', progress: 100 });
-    expect(job.logs.map(stripAnsi)).toContain('    "msg": "Simulation complete"');
+    const logs = job.logs.map(stripAnsi);
+    expect(logs).toContain('    "msg": "rag-service -> image=us-central1-docker.pkg.dev/PROJECT/REPO/rag-service:20251025-111006 ; tag=20251025-111006"');
+    expect(logs).toContain('    "msg": "PROGRESS 100"');
+    expect(logs).toContain('    "msg": "Simulation complete"');
 
     const debug = (await (await fetch(`${base}/api/_debug`)).json()) as Record<string, any>;
     expect(debug).toMatchObject({

@@ -66,6 +66,12 @@ describe('AnsibleRunner', () => {
     expect(job.error).toBe('Task "Roll out rag-service" failed on localhost: non-zero return code (rc 3): image not found in registry');
   }, 60_000);
 
+  it('explains a failure that no task explains, from the exit code and ansible\'s ERROR line', async () => {
+    const unparseable = fileURLToPath(new URL('./playbooks/unparseable.yml', import.meta.url));
+    const error = await runner({ playbook: unparseable }).run(deploySpec(), recordingContext()).catch((e: Error) => e);
+    expect((error as Error).message).toMatch(/^the playbook could not be parsed \(exit 4\): (We were unable to read|Syntax Error)/);
+  }, 30_000);
+
   it('fails with what to do when the playbook or ansible-playbook is missing', async () => {
     await expect(runner({ playbook: '/nonexistent/playbook.yml' }).run(deploySpec(), recordingContext())).rejects.toThrow(
       'The deploy playbook /nonexistent/playbook.yml does not exist. Create it, or point PLAYBOOK at yours.',
