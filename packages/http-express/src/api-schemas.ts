@@ -84,6 +84,15 @@ export const TarBuildQuery = z
     ...(label ? { labels: label } : {}),
   }));
 
+export const LogTextQuery = z.strictObject({
+  download: z.enum(['1', 'true'], { error: 'must be 1 or true' }).optional().describe('Send as an attachment (a file download).'),
+});
+
+export const SessionBody = z.object({
+  user: z.object({ sub: z.string(), name: z.string().optional() }).nullable(),
+  canWrite: z.boolean().describe('False when the host made this user read-only: submit, cancel and retry answer 403.'),
+});
+
 export const LogStreamQuery = z.strictObject({
   from: integer(0, Number.MAX_SAFE_INTEGER)
     .optional()

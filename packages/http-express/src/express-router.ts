@@ -8,7 +8,7 @@ import { BuilderError } from '@docker-builder/core';
 import { createRoutes } from './routes.js';
 import { createOpenApiDocument } from './openapi.js';
 import { DOCS_INIT_SCRIPT, docsHtml, swaggerUiDirectory } from './docs-page.js';
-import { streamSse } from './sse.js';
+import { streamSse, streamText } from './sse.js';
 import { toErrorResponse } from './error-response.js';
 import { tarUploadHandler, type UploadOptions } from './tar-upload.js';
 import type { RouteDefinition } from './route-definition.js';
@@ -20,6 +20,11 @@ export interface BuilderRouterOptions {
    * request is anonymous and allowed.
    */
   auth?: (req: Request) => JobUser | null | Promise<JobUser | null>;
+  /**
+   * May this user change things (submit, cancel, retry)? False answers 403 to those routes, and
+   * the UI hides their buttons. Default: everyone who passed `auth` may.
+   */
+  canWrite?: (user: JobUser | null, req: Request) => boolean | Promise<boolean>;
   /** Largest JSON body accepted; larger ones get 413. Default "1mb". */
   bodyLimit?: string | number;
   /** Serve the OpenAPI document and the docs page (default true). */
@@ -79,17 +84,21 @@ export function createBuilderRouter(builder: Builder, options: BuilderRouterOpti
   return router;
 }
 
-type UserRequest = Request & { builderUser?: JobUser | null };
+type UserRequest = Request & { builderUser?: JobUser | null; builderCanWrite?: boolean };
 
 function authenticate(route: RouteDefinition, options: BuilderRouterOptions) {
   return async (req: UserRequest, _res: Response, next: NextFunction) => {
     if (!options.auth || route.public) {
       req.builderUser = null;
-      return next();
+    } else {
+      const user = await options.auth(req);
+      if (!user) throw new UnauthorizedError('Authentication required: send a valid bearer token in the Authorization header.');
+      req.builderUser = user;
     }
-    const user = await options.auth(req);
-    if (!user) throw new UnauthorizedError('Authentication required: send a valid bearer token in the Authorization header.');
-    req.builderUser = user;
+    req.builderCanWrite = options.canWrite ? await options.canWrite(req.builderUser, req) : true;
+    if (route.mutates && !req.builderCanWrite) {
+      throw new BuilderError('FORBIDDEN', 'This account may only read: submitting, cancelling and retrying jobs are not allowed for it.');
+    }
     next();
   };
 }
@@ -112,10 +121,12 @@ function handle(route: RouteDefinition, heartbeatMs: number) {
       query: route.query ? parseOrThrow(route.query, { ...(req.query as object) }) : {},
       body: route.body ? parseOrThrow(route.body, req.body) : undefined,
       user: req.builderUser ?? null,
+      canWrite: req.builderCanWrite ?? true,
       header: (name: string) => req.get(name),
     };
     const result = await route.handler(input);
     if ('events' in result) return streamSse(res, result.events, { heartbeatMs, retryMs: 2_000 });
+    if ('text' in result) return streamText(res, result);
     res.status(result.status).json(result.body);
   };
 }

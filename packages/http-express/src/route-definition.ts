@@ -15,13 +15,17 @@ export interface SseEvent {
 export type RouteResult =
   | { status: number; body: unknown }
   /** A Server-Sent Events stream; the adapter handles heartbeats, backpressure and disconnects. */
-  | { status: 200; events: (signal: AbortSignal) => AsyncIterable<SseEvent> };
+  | { status: 200; events: (signal: AbortSignal) => AsyncIterable<SseEvent> }
+  /** A streamed text body, written chunk by chunk with backpressure. */
+  | { status: 200; text: (signal: AbortSignal) => AsyncIterable<string>; contentType: string; headers?: Record<string, string> };
 
 export interface RouteInput<P, Q, B> {
   params: P;
   query: Q;
   body: B;
   user: JobUser | null;
+  /** False for a user the host made read-only. */
+  canWrite: boolean;
   header(name: string): string | undefined;
 }
 
@@ -34,6 +38,8 @@ export interface RouteDefinition<P = any, Q = any, B = any> {
   description?: string;
   /** Routes that change nothing and reveal no job data skip the auth hook. */
   public?: boolean;
+  /** Routes that change something; refused (403) for users the host made read-only. */
+  mutates?: boolean;
   params?: z.ZodType<P>;
   query?: z.ZodType<Q>;
   /** A JSON request body, required with `Content-Type: application/json`. */

@@ -12,6 +12,8 @@ import {
   RetryBody,
   SubmitBody,
   JobSummary,
+  LogTextQuery,
+  SessionBody,
 } from './api-schemas.js';
 import { defineRoute, type RouteDefinition, type SseEvent } from './route-definition.js';
 import { PACKAGE_VERSION } from './version.js';
@@ -22,6 +24,7 @@ const errors = (...statuses: number[]) =>
 const ERROR_DESCRIPTIONS: Record<number, string> = {
   400: 'The request is not valid; `error.issues` names each field at fault.',
   401: 'No valid credentials.',
+  403: 'This user may only read.',
   404: 'No such job.',
   409: 'The job is not in a state that allows this.',
   413: 'The body is larger than the server accepts.',
@@ -35,20 +38,22 @@ export function createRoutes(builder: Builder): RouteDefinition[] {
       method: 'post',
       path: '/build',
       operationId: 'createBuild',
+      mutates: true,
       summary: 'Create a build job',
       description: 'Builds an image from a context, tags it and (by default) pushes every tag.',
       body: CreateBuildPayload,
-      responses: { 202: { description: 'Accepted.', schema: SubmitBody }, ...errors(400, 401, 413, 415, 503) },
+      responses: { 202: { description: 'Accepted.', schema: SubmitBody }, ...errors(400, 401, 403, 413, 415, 503) },
       handler: async ({ body, user }) => ({ status: 202, body: await builder.submitBuild(body, { user }) }),
     }),
     defineRoute({
       method: 'post',
       path: '/deploy-services',
       operationId: 'createDeploy',
+      mutates: true,
       summary: 'Create a deploy job',
       description: 'Runs the deploy playbook with `mappings` (service → image) as a variable.',
       body: CreateDeployPayload,
-      responses: { 202: { description: 'Accepted.', schema: SubmitBody }, ...errors(400, 401, 413, 415, 503) },
+      responses: { 202: { description: 'Accepted.', schema: SubmitBody }, ...errors(400, 401, 403, 413, 415, 503) },
       handler: async ({ body, user }) => ({ status: 202, body: await builder.submitDeploy(body, { user }) }),
     }),
     defineRoute({
@@ -95,16 +100,36 @@ export function createRoutes(builder: Builder): RouteDefinition[] {
       },
     }),
     defineRoute({
+      method: 'get',
+      path: '/build/:id/logs.txt',
+      operationId: 'getJobLogText',
+      summary: 'The whole log as plain text',
+      description: 'Streamed as it is read from the store, never built in memory. `?download=1` sends it as a file.',
+      params: JobIdParams,
+      query: LogTextQuery,
+      responses: { 200: { description: 'The log, one line per line.', contentType: 'text/plain' }, ...errors(400, 401, 404) },
+      handler: async ({ params, query }) => {
+        await builder.get(params.id);
+        return {
+          status: 200,
+          contentType: 'text/plain; charset=utf-8',
+          headers: (query.download ? { 'Content-Disposition': `attachment; filename="job-${params.id}.log"` } : {}) as Record<string, string>,
+          text: (signal) => logText(builder, params.id, signal),
+        };
+      },
+    }),
+    defineRoute({
       method: 'post',
       path: '/build/:id/cancel',
       operationId: 'cancelJob',
+      mutates: true,
       summary: 'Cancel a job',
       description: 'A queued job is cancelled at once (200). A running one is asked to stop (202) and ends `cancelled` when its runner has stopped.',
       params: JobIdParams,
       responses: {
         200: { description: 'Cancelled.', schema: JobSummary },
         202: { description: 'Cancellation requested.', schema: JobSummary },
-        ...errors(400, 401, 404, 409),
+        ...errors(400, 401, 403, 404, 409),
       },
       handler: async ({ params }) => {
         const job = await builder.cancel(params.id);
@@ -115,14 +140,23 @@ export function createRoutes(builder: Builder): RouteDefinition[] {
       method: 'post',
       path: '/build/:id/retry',
       operationId: 'retryJob',
+      mutates: true,
       summary: 'Retry a finished job',
       description: 'Creates a new job with the same payload; the new job\'s `retryOf` names this one.',
       params: JobIdParams,
-      responses: { 202: { description: 'Accepted.', schema: RetryBody }, ...errors(400, 401, 404, 409, 503) },
+      responses: { 202: { description: 'Accepted.', schema: RetryBody }, ...errors(400, 401, 403, 404, 409, 503) },
       handler: async ({ params, user }) => ({
         status: 202,
         body: { ...(await builder.retry(params.id, user ? { user } : {})), retryOf: params.id },
       }),
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/session',
+      operationId: 'getSession',
+      summary: 'Who is calling, and may they change things',
+      responses: { 200: { description: 'The caller.', schema: SessionBody }, ...errors(401) },
+      handler: async ({ user, canWrite }) => ({ status: 200, body: { user, canWrite } }),
     }),
     defineRoute({
       method: 'get',
@@ -134,6 +168,17 @@ export function createRoutes(builder: Builder): RouteDefinition[] {
       handler: async () => ({ status: 200, body: { version: PACKAGE_VERSION, ...(await builder.debug()) } }),
     }),
   ];
+}
+
+const TEXT_PAGE = 1_000;
+
+async function* logText(builder: Builder, id: string, signal: AbortSignal): AsyncIterable<string> {
+  for (let from = 0; !signal.aborted; ) {
+    const { lines, next } = await builder.readLogs(id, { from, limit: TEXT_PAGE });
+    if (lines.length > 0) yield `${lines.join('\n')}\n`;
+    if (lines.length < TEXT_PAGE) return;
+    from = next;
+  }
 }
 
 function resumePoint(lastEventId: string | undefined, from: number | undefined): number {

@@ -1,5 +1,5 @@
 /**
- * Writes Server-Sent Events to a Node response: headers that stop proxies from buffering,
+ * Streamed responses. Server-Sent Events: headers that stop proxies from buffering,
  * a heartbeat comment, and backpressure. The next event is pulled only after the socket has
  * drained, so a slow client holds at most one socket buffer of log in this process.
  */
@@ -39,6 +39,26 @@ export async function streamSse(
     clearInterval(heartbeat);
     response.off('close', onClose);
     controller.abort();
+    if (!response.writableEnded) response.end();
+  }
+}
+
+/** Writes a text body chunk by chunk, pulling the next chunk only once the socket has drained. */
+export async function streamText(
+  response: ServerResponse,
+  result: { text: (signal: AbortSignal) => AsyncIterable<string>; contentType: string; headers?: Record<string, string> },
+): Promise<void> {
+  const controller = new AbortController();
+  const onClose = () => controller.abort();
+  response.on('close', onClose);
+  response.writeHead(200, { 'Content-Type': result.contentType, 'Cache-Control': 'no-cache', ...result.headers });
+  try {
+    for await (const chunk of result.text(controller.signal)) {
+      if (controller.signal.aborted) break;
+      if (!response.write(chunk)) await drained(response, controller.signal);
+    }
+  } finally {
+    response.off('close', onClose);
     if (!response.writableEnded) response.end();
   }
 }

@@ -306,6 +306,45 @@ describe('auth hook', () => {
   });
 });
 
+describe('the raw log', () => {
+  it('streams the whole log as plain text, and as a download on request', async () => {
+    const lines = Array.from({ length: 2_500 }, (_, i) => `line ${i} \u001b[32mgreen\u001b[0m`);
+    harness = await startHarness({ build: [{ log: lines }] });
+    const id = (await postJson(`${harness.url}/build`, { service: 'x' })).body.id;
+    await finished(id);
+    const text = await fetch(`${harness.url}/build/${id}/logs.txt`);
+    expect(text.headers.get('content-type')).toBe('text/plain; charset=utf-8');
+    expect(text.headers.get('content-disposition')).toBeNull();
+    expect(await text.text()).toBe(`${lines.join('\n')}\n`);
+    const download = await fetch(`${harness.url}/build/${id}/logs.txt?download=1`);
+    expect(download.headers.get('content-disposition')).toBe(`attachment; filename="job-${id}.log"`);
+    expect((await fetch(`${harness.url}/build/0190a000-0000-7000-8000-000000000000/logs.txt`)).status).toBe(404);
+  });
+});
+
+describe('read-only users', () => {
+  it('refuses changes with 403 to a user the host made read-only, and says so in /session', async () => {
+    harness = await startHarness({
+      router: {
+        auth: (req) => ({ sub: req.get('authorization') === 'Bearer admin' ? 'admin' : 'viewer' }),
+        canWrite: (user) => user?.sub === 'admin',
+      },
+    });
+    const viewer = { Authorization: 'Bearer viewer' };
+    expect((await getJson(`${harness.url}/session`, viewer)).body).toEqual({ user: { sub: 'viewer' }, canWrite: false });
+    const refused = await postJson(`${harness.url}/deploy-services`, { mappings: SEED_MAPPINGS }, viewer);
+    expect(refused.status).toBe(403);
+    expect(refused.body.error).toMatchObject({ code: 'FORBIDDEN', message: expect.stringContaining('may only read') });
+    expect((await getJson(`${harness.url}/builds`, viewer)).status).toBe(200);
+    const admin = { Authorization: 'Bearer admin' };
+    expect((await getJson(`${harness.url}/session`, admin)).body).toEqual({ user: { sub: 'admin' }, canWrite: true });
+    const accepted = await postJson(`${harness.url}/deploy-services`, { mappings: SEED_MAPPINGS }, admin);
+    expect(accepted.status).toBe(202);
+    expect((await fetch(`${harness.url}/build/${accepted.body.id}/cancel`, { method: 'POST', headers: viewer })).status).toBe(403);
+    expect((await fetch(`${harness.url}/build/${accepted.body.id}/retry`, { method: 'POST', headers: viewer })).status).toBe(403);
+  });
+});
+
 describe('OpenAPI and docs', () => {
   it('documents every route with schemas generated from zod', async () => {
     harness = await startHarness();
@@ -313,7 +352,18 @@ describe('OpenAPI and docs', () => {
     expect(body.openapi).toBe('3.1.0');
     expect(body.servers).toEqual([{ url: '.' }]);
     expect(Object.keys(body.paths).sort()).toEqual(
-      ['/_debug', '/build', '/build/{id}', '/build/{id}/cancel', '/build/{id}/logs', '/build/{id}/retry', '/builds', '/deploy-services'].sort(),
+      [
+        '/_debug',
+        '/build',
+        '/build/{id}',
+        '/build/{id}/cancel',
+        '/build/{id}/logs',
+        '/build/{id}/logs.txt',
+        '/build/{id}/retry',
+        '/builds',
+        '/deploy-services',
+        '/session',
+      ].sort(),
     );
     const deploy = body.paths['/deploy-services'].post;
     expect(deploy.requestBody.content['application/json'].schema).toMatchObject({
