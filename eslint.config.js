@@ -16,6 +16,11 @@ export default tseslint.config(
     },
   },
   {
+    // The web UI runs in the browser.
+    files: ['packages/ui/app/**/*.{ts,tsx}', 'packages/ui/test/**/*.tsx'],
+    languageOptions: { globals: { ...globals.browser } },
+  },
+  {
     // Tests poke at untyped JSON answers.
     files: ['**/test/**/*.ts'],
     rules: { '@typescript-eslint/no-explicit-any': 'off' },

@@ -7,7 +7,7 @@ const conditions = ['@docker-builder/source', ...defaultServerConditions];
 export default defineConfig({
   ssr: { resolve: { conditions } },
   test: {
-    include: ['packages/*/test/**/*.test.ts', 'examples/*/test/**/*.test.ts'],
+    include: ['packages/*/test/**/*.test.{ts,tsx}', 'examples/*/test/**/*.test.ts'],
     globalSetup: ['test-support/global-setup.ts'],
     testTimeout: 20_000,
     hookTimeout: 30_000,

@@ -6,11 +6,22 @@
 import express from 'express';
 import { createBuilder, type Builder, type RunnerMap } from '@docker-builder/core';
 import { createBuilderRouter } from '@docker-builder/http-express';
+import { uiAssetsDir } from '@docker-builder/ui';
 import type { Backend } from './backend.js';
 import type { ServerConfig } from './config.js';
 import type { Logger } from './logger.js';
 import { requestLog } from './request-log.js';
 import { uploadsDir } from './runners.js';
+
+/** The web UI's files, or null (with a warning) when it has not been built. */
+function builtUi(log: Logger): string | null {
+  try {
+    return uiAssetsDir();
+  } catch (error) {
+    log('warn', `${(error as Error).message} Until then / shows links instead of the UI.`);
+    return null;
+  }
+}
 
 export interface ServerParts {
   app: express.Express;
@@ -40,8 +51,13 @@ export function createServer(config: ServerConfig, options: { backend: Backend; 
   );
   // The seed served its docs at /docs; keep that address working.
   app.get('/docs', (_req, res) => res.redirect(302, '/api/docs'));
-  app.get('/', (_req, res) => {
-    res.json({ service: 'docker-builder', api: '/api', docs: '/api/docs', openapi: '/api/openapi.json', debug: '/api/_debug' });
-  });
+  const ui = builtUi(log);
+  if (ui) {
+    app.use(express.static(ui, { index: 'index.html' }));
+  } else {
+    app.get('/', (_req, res) => {
+      res.json({ service: 'docker-builder', api: '/api', docs: '/api/docs', ui: 'not built: run pnpm --filter @docker-builder/ui build' });
+    });
+  }
   return { app, builder };
 }

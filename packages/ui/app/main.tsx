@@ -1,0 +1,85 @@
+/** The app shell: a hash router (works under any mount path), the nav, sign-in when asked. */
+import { StrictMode, useEffect, useState } from 'react';
+import { createRoot } from 'react-dom/client';
+import { onUnauthorized, request } from './api';
+import { BuildForm } from './components/BuildForm';
+import { DeployForm } from './components/DeployForm';
+import { JobPage } from './components/JobPage';
+import { QueuePage } from './components/QueuePage';
+import { StatusPanel } from './components/StatusPanel';
+import { TokenPrompt } from './components/TokenPrompt';
+import './styles.css';
+
+function useHash(): string {
+  const [hash, setHash] = useState(window.location.hash || '#/');
+  useEffect(() => {
+    const onChange = () => setHash(window.location.hash || '#/');
+    window.addEventListener('hashchange', onChange);
+    return () => window.removeEventListener('hashchange', onChange);
+  }, []);
+  return hash;
+}
+
+function App() {
+  const hash = useHash();
+  const [needsToken, setNeedsToken] = useState(false);
+  const [session, setSession] = useState<{ user: { sub: string; name?: string } | null; canWrite: boolean } | null>(null);
+  const [generation, setGeneration] = useState(0);
+  const navigate = (target: string) => {
+    window.location.hash = target;
+  };
+
+  useEffect(() => onUnauthorized(() => setNeedsToken(true)), []);
+  useEffect(() => {
+    request<{ user: { sub: string; name?: string } | null; canWrite: boolean }>('session').then(setSession, () => undefined);
+  }, [generation]);
+
+  const canWrite = session?.canWrite ?? true;
+  const jobId = /^#\/jobs\/([0-9a-f-]{36})$/.exec(hash)?.[1];
+  let page;
+  if (jobId) page = <JobPage id={jobId} canWrite={canWrite} navigate={navigate} />;
+  else if (hash === '#/new/build' && canWrite) page = <BuildForm navigate={navigate} />;
+  else if (hash === '#/new/deploy' && canWrite) page = <DeployForm navigate={navigate} />;
+  else if (hash === '#/status') page = <StatusPanel />;
+  else page = <QueuePage />;
+
+  const link = (target: string, label: string) => (
+    <a href={target} aria-current={hash === target ? 'page' : undefined}>
+      {label}
+    </a>
+  );
+  return (
+    <>
+      <header className="top">
+        <span className="brand">Docker Builder</span>
+        <nav aria-label="Main">
+          {link('#/', 'Queue')}
+          {canWrite && link('#/new/build', 'New build')}
+          {canWrite && link('#/new/deploy', 'New deploy')}
+          {link('#/status', 'Status')}
+        </nav>
+        {session?.user && (
+          <span className="who">
+            {session.user.name ?? session.user.sub}
+            {!canWrite && <span className="badge">read-only</span>}
+          </span>
+        )}
+      </header>
+      <main key={generation}>{page}</main>
+      {needsToken && (
+        <TokenPrompt
+          onSaved={() => {
+            setNeedsToken(false);
+            setGeneration((g) => g + 1);
+          }}
+        />
+      )}
+    </>
+  );
+}
+
+createRoot(document.getElementById('root')!).render(
+  <StrictMode>
+    <App />
+  </StrictMode>,
+);
