@@ -11,6 +11,7 @@ const ENGINES = [
   { command: 'busybox', packages: ['busybox-static'], why: 'the base image of test builds (there is no Docker Hub)' },
   { command: 'git', packages: ['git'], why: 'the git build-context test' },
   { command: 'ansible-playbook', packages: ['ansible-core'], why: 'the deploy runner tests' },
+  { command: 'chromium', packages: ['chromium'], why: 'the web UI browser tests' },
 ];
 
 const has = (command) => spawnSync('sh', ['-c', `command -v ${command}`], { stdio: 'ignore' }).status === 0;

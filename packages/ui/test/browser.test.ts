@@ -165,7 +165,13 @@ describe('the web UI in Chromium', () => {
   it('works under a sub-path with the API mounted elsewhere, asking for a token on 401', async () => {
     const builder = createBuilder({
       store: createMemoryJobStore(),
-      runners: { deploy: createScriptedRunner({ kind: 'deploy', script: [{ log: 'deployed' }] }) },
+      runners: {
+        deploy: createScriptedRunner({
+          kind: 'deploy',
+          script: (spec) => (spec.mappings.big ? [{ log: Array.from({ length: 100_000 }, (_, i) => `\u001b[32mline ${i + 1}\u001b[0m of a long log`) }] : [{ log: 'deployed' }]),
+        }),
+      },
+      logs: { flushIntervalMs: 20, maxBatch: 5_000 },
     });
     await builder.submitDeploy({ mappings: { 'rag-service': 'r/rag-service:1' } }, { user: { sub: 'alice' } });
     const app = express();
@@ -188,6 +194,17 @@ describe('the web UI in Chromium', () => {
       await page.locator('table.jobs .badge-done').waitFor();
       expect(await page.locator('table.jobs td[data-label=Who]').first().textContent()).toBe('alice');
       expect(missing).toEqual([]);
+
+      // A 100,000-line log: every line arrives, only a screenful is in the DOM, both ends are reachable.
+      const { id } = await builder.submitDeploy({ mappings: { big: 'x:1' } });
+      await page.goto(`${base}/admin/builder/#/jobs/${id}`);
+      const log = page.getByRole('log');
+      await expect.poll(() => log.getAttribute('data-filled'), { timeout: 60_000 }).toBe('100000');
+      expect(await page.locator('.log-line').count()).toBeLessThan(100);
+      await page.getByText('line 100000 of a long log').waitFor();
+      await log.evaluate((element) => (element.scrollTop = 0));
+      await expect.poll(() => page.locator('.log-line[data-index="0"]').textContent()).toBe('1line 1 of a long log');
+      await page.screenshot({ path: `${artifacts}long-log.png` });
     } finally {
       server.close();
       await builder.close();
