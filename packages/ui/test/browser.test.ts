@@ -92,6 +92,12 @@ describe('the web UI in Chromium', () => {
     await page.waitForTimeout(400);
     await page.screenshot({ path: `${artifacts}job-page.png` });
 
+    const [rawLog] = await Promise.all([page.waitForEvent('popup'), page.getByRole('button', { name: 'Raw log' }).click()]);
+    await rawLog.waitForLoadState();
+    expect(rawLog.url()).toMatch(/\/api\/build\/[0-9a-f-]{36}\/logs\.txt$/);
+    expect(await rawLog.textContent('body')).toContain('"msg": "Simulation complete"');
+    await rawLog.close();
+
     await page.getByRole('link', { name: 'Queue' }).click();
     await page.locator('table.jobs .badge-done').waitFor();
     expect(await page.locator('table.jobs td[data-label=What]').first().textContent()).toBe('rag-service, neuroboss-service +1');
@@ -175,7 +181,14 @@ describe('the web UI in Chromium', () => {
     });
     await builder.submitDeploy({ mappings: { 'rag-service': 'r/rag-service:1' } }, { user: { sub: 'alice' } });
     const app = express();
-    app.use('/api', createBuilderRouter(builder, { auth: (req) => (req.get('authorization') === 'Bearer letmein' ? { sub: 'alice' } : null) }));
+    const users: Record<string, string> = { 'Bearer letmein': 'alice', 'Bearer lookonly': 'viewer' };
+    app.use(
+      '/api',
+      createBuilderRouter(builder, {
+        auth: (req) => (users[req.get('authorization') ?? ''] ? { sub: users[req.get('authorization')!]! } : null),
+        canWrite: (user) => user?.sub === 'alice',
+      }),
+    );
     app.get('/admin/builder/ui-config.json', (_req, res) => void res.type('json').send(uiConfig({ api: '/api' })));
     app.use('/admin/builder', express.static(uiAssetsDir()));
     const server = app.listen(0, '127.0.0.1');
@@ -205,6 +218,21 @@ describe('the web UI in Chromium', () => {
       await log.evaluate((element) => (element.scrollTop = 0));
       await expect.poll(() => page.locator('.log-line[data-index="0"]').textContent()).toBe('1line 1 of a long log');
       await page.screenshot({ path: `${artifacts}long-log.png` });
+      expect(await page.getByRole('button', { name: 'Retry' }).count()).toBe(1);
+
+      // A read-only user sees the same pages without the buttons that change things.
+      const viewer = await browser.newPage();
+      await viewer.goto(`${base}/admin/builder/`);
+      await viewer.getByLabel('Token').fill('lookonly');
+      await viewer.getByRole('button', { name: 'Continue' }).click();
+      await viewer.getByText('read-only').waitFor();
+      await viewer.locator('table.jobs .badge-done').first().waitFor();
+      expect(await viewer.getByRole('link', { name: 'New build' }).count()).toBe(0);
+      expect(await viewer.getByRole('link', { name: 'New deploy' }).count()).toBe(0);
+      await viewer.goto(`${base}/admin/builder/#/jobs/${id}`);
+      await viewer.getByRole('log').waitFor();
+      expect(await viewer.getByRole('button', { name: 'Retry' }).count()).toBe(0);
+      await viewer.close();
     } finally {
       server.close();
       await builder.close();
