@@ -1,14 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { createBuilder, createInProcessQueue, type JobQueue } from '@docker-builder/core';
-import { createScriptedRunner, eventually } from '@docker-builder/core/testing';
+import { createScriptedRunner, eventually, jobEnded } from '@docker-builder/core/testing';
 import { createMemoryJobStore } from '@docker-builder/store-memory';
 import { BUILD, DEPLOY, scriptedBuilder } from './helpers.js';
 
-const settled = async (builder: ReturnType<typeof scriptedBuilder>['builder'], id: string) =>
-  eventually(async () => {
-    const job = await builder.get(id);
-    return ['done', 'error', 'cancelled'].includes(job.state) ? job : undefined;
-  }, 5_000, `job ${id} to end`);
+const settled = (builder: ReturnType<typeof scriptedBuilder>['builder'], id: string) => jobEnded(builder, id, 5_000);
 
 describe('job lifecycle', () => {
   it('runs a job to done: logs, progress, result, timestamps', async () => {

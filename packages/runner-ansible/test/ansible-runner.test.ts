@@ -5,7 +5,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createBuilder, type Builder } from '@docker-builder/core';
-import { deploySpec, eventually, recordingContext, runnerContract, stripAnsi as plain } from '@docker-builder/core/testing';
+import { deploySpec, eventually, jobEnded, recordingContext, runnerContract, stripAnsi as plain } from '@docker-builder/core/testing';
 import { createMemoryJobStore } from '@docker-builder/store-memory';
 import { createAnsibleRunner, mappingsYaml, type AnsibleRunnerOptions } from '@docker-builder/runner-ansible';
 
@@ -17,11 +17,7 @@ afterAll(() => rmSync(varsDir, { recursive: true, force: true }));
 const runner = (options: AnsibleRunnerOptions = {}) => createAnsibleRunner({ playbook: scripted, tmpDir: varsDir, ...options });
 const builderWith = (options: AnsibleRunnerOptions = {}): Builder =>
   createBuilder({ store: createMemoryJobStore(), runners: { deploy: runner(options) }, logs: { flushIntervalMs: 10 } });
-const ended = (builder: Builder, id: string, timeoutMs = 60_000) =>
-  eventually(async () => {
-    const job = await builder.get(id);
-    return ['done', 'error', 'cancelled'].includes(job.state) ? job : undefined;
-  }, timeoutMs, `deploy ${id} to end`);
+const ended = (builder: Builder, id: string, timeoutMs = 60_000) => jobEnded(builder, id, timeoutMs);
 /** ansible-playbook processes still running this playbook. */
 const leftovers = (playbook: string) => {
   try {

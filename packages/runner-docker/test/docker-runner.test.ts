@@ -4,7 +4,7 @@ import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createBuilder, type Job } from '@docker-builder/core';
-import { buildSpec, eventually, recordingContext, runnerContract } from '@docker-builder/core/testing';
+import { buildSpec, eventually, jobEnded, recordingContext, runnerContract } from '@docker-builder/core/testing';
 import { createMemoryJobStore } from '@docker-builder/store-memory';
 import { createDockerRunner } from '@docker-builder/runner-docker';
 import { startDockerEngine, startRegistry, type DockerEngine, type Registry } from '../../../test-support/docker-engine.js';
@@ -46,11 +46,7 @@ async function builderWith(runnerOptions: Partial<Parameters<typeof createDocker
   return createBuilder({ store: createMemoryJobStore(), runners: { build: runner(runnerOptions) }, logs: { flushIntervalMs: 10 } });
 }
 
-const ended = (builder: Awaited<ReturnType<typeof builderWith>>, id: string, timeoutMs = 60_000) =>
-  eventually(async () => {
-    const job = await builder.get(id);
-    return ['done', 'error', 'cancelled'].includes(job.state) ? job : undefined;
-  }, timeoutMs, `build ${id} to end`);
+const ended = (builder: Awaited<ReturnType<typeof builderWith>>, id: string, timeoutMs = 60_000) => jobEnded(builder, id, timeoutMs);
 
 describe('DockerRunner', () => {
   runnerContract('docker', {

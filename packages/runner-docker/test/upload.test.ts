@@ -8,7 +8,7 @@ import express from 'express';
 import { pack } from 'tar-fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createBuilder, type Builder } from '@docker-builder/core';
-import { eventually } from '@docker-builder/core/testing';
+import { eventually, jobEnded } from '@docker-builder/core/testing';
 import { createBuilderRouter } from '@docker-builder/http-express';
 import { createMemoryJobStore } from '@docker-builder/store-memory';
 import { createDockerRunner } from '@docker-builder/runner-docker';
@@ -47,11 +47,7 @@ afterAll(async () => {
 const archive = (context: string) => buffer(pack(path.join(contextRoot, context)));
 const upload = (query: string, body: Buffer | string) =>
   fetch(`${api}/build?${query}`, { method: 'POST', headers: { 'Content-Type': 'application/x-tar' }, body });
-const ended = (id: string) =>
-  eventually(async () => {
-    const job = await builder.get(id);
-    return ['done', 'error', 'cancelled'].includes(job.state) ? job : undefined;
-  }, 60_000, `job ${id} to end`);
+const ended = (id: string) => jobEnded(builder, id, 60_000);
 
 describe('uploaded build contexts', () => {
   it('builds an uploaded tar archive with the fields as query parameters, then removes the archive', async () => {

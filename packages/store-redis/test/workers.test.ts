@@ -5,7 +5,7 @@
  */
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import { createBuilder, type Builder, type Job } from '@docker-builder/core';
-import { createScriptedRunner, eventually } from '@docker-builder/core/testing';
+import { createScriptedRunner, eventually, jobEnded } from '@docker-builder/core/testing';
 import { createBullMQJobQueue, createRedisJobStore } from '@docker-builder/store-redis';
 import { uniquePrefix } from '../../../test-support/prefix.js';
 import { startWorkerProcess, type WorkerProcess } from './fixtures/processes.js';
@@ -36,11 +36,7 @@ function apiSide() {
   return { builder, spawnWorker };
 }
 
-const ended = (builder: Builder, id: string, timeoutMs = 15_000) =>
-  eventually(async () => {
-    const job = await builder.get(id);
-    return ['done', 'error', 'cancelled'].includes(job.state) ? job : undefined;
-  }, timeoutMs, `job ${id} to end`);
+const ended = (builder: Builder, id: string, timeoutMs = 15_000) => jobEnded(builder, id, timeoutMs);
 
 const running = (builder: Builder, id: string, line: string) =>
   eventually(async () => (await builder.readLogs(id)).lines.includes(line), 10_000, `job ${id} to log "${line}"`);

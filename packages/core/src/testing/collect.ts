@@ -1,4 +1,6 @@
 /** Small async helpers the suites share. */
+import { isTerminal } from '../job-state.js';
+import type { Job } from '../job.js';
 
 export async function collect<T>(iterable: AsyncIterable<T>, limit = Number.POSITIVE_INFINITY): Promise<T[]> {
   const items: T[] = [];
@@ -23,4 +25,12 @@ export async function eventually<T>(check: () => Promise<T | undefined | false> 
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await delay(10);
   }
+}
+
+/** Resolves with the job once it has ended (done, error or cancelled). */
+export function jobEnded(builder: { get(id: string): Promise<Job> }, id: string, timeoutMs = 10_000): Promise<Job> {
+  return eventually(async () => {
+    const job = await builder.get(id);
+    return isTerminal(job.state) ? job : undefined;
+  }, timeoutMs, `job ${id} to end`);
 }

@@ -4,5 +4,5 @@ export { jobQueueContract, type JobQueueContractOptions } from './job-queue-cont
 export { runnerContract, recordingContext, type RunnerContractOptions, type RecordedContext } from './runner-contract.js';
 export { createScriptedRunner, type ScriptStep, type ScriptedRunner, type ScriptedRunnerOptions, type ScriptedRun } from './scripted-runner.js';
 export { buildSpec, deploySpec, newJob, SEED_MAPPINGS } from './fixtures.js';
-export { collect, delay, eventually } from './collect.js';
+export { collect, delay, eventually, jobEnded } from './collect.js';
 export { stripAnsi } from './ansi.js';

@@ -1,8 +1,8 @@
 /** New build: the build payload as a form; the server's validation errors appear at their field. */
 import { useState } from 'react';
-import { ApiError, postJson, type FieldIssue } from '../api';
 import { ErrorBox } from './bits';
 import { errorsByField } from './field-errors';
+import { useSubmit } from './use-submit';
 
 interface Values {
   service: string;
@@ -34,9 +34,7 @@ export function BuildForm({ navigate }: { navigate: (hash: string) => void }) {
   const [values, setValues] = useState<Values>({
     service: '', context: '.', dockerfile: 'Dockerfile', image: '', tags: '', target: '', buildArgs: '', push: true, noCache: false, pull: false,
   });
-  const [issues, setIssues] = useState<FieldIssue[]>([]);
-  const [failure, setFailure] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
+  const { issues, failure, busy, submit } = useSubmit('build', navigate);
   const errors = errorsByField(issues);
   const text = (name: keyof Values, label: string, hint?: string) => (
     <label className={errors[name] ? 'invalid' : undefined}>
@@ -67,20 +65,9 @@ export function BuildForm({ navigate }: { navigate: (hash: string) => void }) {
       <h1 id="build-title">New build</h1>
       <form
         className="form"
-        onSubmit={async (event) => {
+        onSubmit={(event) => {
           event.preventDefault();
-          setBusy(true);
-          setIssues([]);
-          setFailure(null);
-          try {
-            const { id } = await postJson<{ id: string }>('build', toBuildPayload(values));
-            navigate(`#/jobs/${id}`);
-          } catch (e) {
-            if (e instanceof ApiError && e.issues.length) setIssues(e.issues);
-            else setFailure((e as Error).message);
-          } finally {
-            setBusy(false);
-          }
+          void submit(toBuildPayload(values));
         }}
       >
         {text('service', 'Service', 'e.g. rag-service')}

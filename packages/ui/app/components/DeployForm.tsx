@@ -1,8 +1,9 @@
 /** New deploy: a mappings editor (service → image:tag rows); errors appear at the row they concern. */
 import { useState } from 'react';
-import { ApiError, postJson, type FieldIssue } from '../api';
+import type { FieldIssue } from '../api';
 import { ErrorBox } from './bits';
 import { fieldOf } from './field-errors';
+import { useSubmit } from './use-submit';
 
 interface Row {
   service: string;
@@ -25,9 +26,7 @@ export function rowErrors(rows: Row[], issues: FieldIssue[]): { byRow: Array<{ s
 
 export function DeployForm({ navigate }: { navigate: (hash: string) => void }) {
   const [rows, setRows] = useState<Row[]>([{ service: '', image: '' }]);
-  const [issues, setIssues] = useState<FieldIssue[]>([]);
-  const [failure, setFailure] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
+  const { issues, failure, busy, submit } = useSubmit('deploy-services', navigate);
   const { byRow, general } = rowErrors(rows, issues);
   const update = (index: number, patch: Partial<Row>) => setRows(rows.map((row, i) => (i === index ? { ...row, ...patch } : row)));
 
@@ -36,21 +35,10 @@ export function DeployForm({ navigate }: { navigate: (hash: string) => void }) {
       <h1 id="deploy-title">New deploy</h1>
       <form
         className="form"
-        onSubmit={async (event) => {
+        onSubmit={(event) => {
           event.preventDefault();
-          setBusy(true);
-          setIssues([]);
-          setFailure(null);
           const mappings = Object.fromEntries(rows.filter((r) => r.service.trim() || r.image.trim()).map((r) => [r.service.trim(), r.image.trim()]));
-          try {
-            const { id } = await postJson<{ id: string }>('deploy-services', { mappings });
-            navigate(`#/jobs/${id}`);
-          } catch (e) {
-            if (e instanceof ApiError && e.issues.length) setIssues(e.issues);
-            else setFailure((e as Error).message);
-          } finally {
-            setBusy(false);
-          }
+          void submit({ mappings });
         }}
       >
         <fieldset>
