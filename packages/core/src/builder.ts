@@ -17,7 +17,7 @@ import { createInProcessQueue, type InProcessQueue } from './in-process-queue.js
 import { createJobId } from './job-id.js';
 import { DEFAULT_LOG_LIMITS, type LogLimits } from './job-log-writer.js';
 import { isTerminal } from './job-state.js';
-import type { Job, JobKind, JobUser, SpecByKind } from './job.js';
+import type { Job, JobKind, JobUser, NewJob, SpecByKind } from './job.js';
 import { failLostJob, runJob, type LifecycleDeps, type RunJobOptions } from './job-lifecycle.js';
 import type { ComponentHealth } from './ports/health.js';
 import type { CloseOptions, JobQueue, QueueHealth } from './ports/job-queue.js';
@@ -123,7 +123,7 @@ export function createBuilder(options: BuilderOptions): Builder {
       );
     }
     const user = submitOptions.user ? parseOrThrow(JobUserSchema, submitOptions.user) : null;
-    const job = await store.create({ id: createJobId(now().getTime()), kind, spec, user, retryOf, createdAt: now().toISOString() } as never);
+    const job = await store.create({ id: createJobId(now().getTime()), kind, spec, user, retryOf, createdAt: now().toISOString() } as NewJob);
     const enqueued = await hand(job);
     onEvent({ type: 'job.created', jobId: job.id, kind, enqueued });
     return { id: job.id, enqueued };
