@@ -4,7 +4,7 @@
  * refused), a git URL the engine clones itself, or a tar archive uploaded with the request.
  * Directories and uploads are streamed to the engine, never read whole into memory.
  */
-import { createReadStream } from 'node:fs';
+import { createReadStream, lstatSync } from 'node:fs';
 import { readFile, realpath, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
@@ -76,12 +76,17 @@ async function directoryContext(context: string, dockerfile: string, options: Co
 
   const ignoreFile = await readFile(path.join(directory, '.dockerignore'), 'utf8').catch(() => '');
   const ignored = dockerignore().add(ignoreFile);
+  // With an exception (`!build/keep.txt`), an ignored directory may still hold files to send:
+  // look inside it instead of skipping it whole.
+  const hasExceptions = /^\s*!/m.test(ignoreFile);
   // The engine needs the Dockerfile and .dockerignore even when a pattern matches them.
   const keep = new Set([path.normalize(dockerfile), '.dockerignore']);
   const stream = pack(directory, {
     ignore: (name: string) => {
       const relative = path.relative(directory, name);
-      return relative !== '' && !keep.has(relative) && ignored.ignores(relative);
+      if (relative === '' || keep.has(relative)) return false;
+      if (hasExceptions && lstatSync(name).isDirectory()) return false;
+      return ignored.ignores(relative);
     },
   });
   return { kind: 'directory', description: `directory ${context}`, stream };

@@ -22,12 +22,13 @@ FROM runtime AS debug
 RUN echo debug > /debug
 `,
   );
-  write('ignoring/Dockerfile', `FROM ${BASE_IMAGE}\nCOPY . /ctx\nCMD ["ls", "-1a", "/ctx"]\n`);
-  write('ignoring/.dockerignore', 'secret.txt\nbuild/\n*.log\n');
+  write('ignoring/Dockerfile', `FROM ${BASE_IMAGE}\nCOPY . /ctx\nCMD ["find", "/ctx", "-type", "f"]\n`);
+  write('ignoring/.dockerignore', 'secret.txt\nbuild/\n*.log\n!build/keep.txt\n');
   write('ignoring/app.txt', 'app\n');
   write('ignoring/secret.txt', 'do not send\n');
   write('ignoring/debug.log', 'noise\n');
   write('ignoring/build/output.bin', 'big\n');
+  write('ignoring/build/keep.txt', 'an exception to build/\n');
   write('simple/Dockerfile', `FROM ${BASE_IMAGE}\nRUN echo step two\nCMD ["echo", "simple"]\n`);
   write('failing/Dockerfile', `FROM ${BASE_IMAGE}\nRUN echo before the failure\nRUN exit 3\n`);
   write('slow/Dockerfile', `FROM ${BASE_IMAGE}\nRUN echo sleeping && sleep 60\n`);

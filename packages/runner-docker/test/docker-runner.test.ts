@@ -139,13 +139,13 @@ describe('DockerRunner', () => {
     }
   }, 60_000);
 
-  it('honours .dockerignore for a directory context', async () => {
+  it('honours .dockerignore for a directory context, exceptions included', async () => {
     const builder = await builderWith();
     const { id } = await builder.submitBuild({ service: 'ignoring', context: 'ignoring', push: false });
     const job = await ended(builder, id);
     expect(job.state).toBe('done');
     const listing = await runImage((job.result as { references: string[] }).references[0]!);
-    expect(listing.split('\n').filter(Boolean).sort()).toEqual(['.', '..', '.dockerignore', 'Dockerfile', 'app.txt']);
+    expect(listing.split('\n').filter(Boolean).sort()).toEqual(['/ctx/.dockerignore', '/ctx/Dockerfile', '/ctx/app.txt', '/ctx/build/keep.txt']);
   }, 60_000);
 
   it('ends a failing RUN in error with the engine\'s message, in the error field and the log', async () => {
