@@ -6,7 +6,7 @@
 import type { CloseOptions, EnqueueResult, JobQueue, QueueHealth, QueuedJobRef } from '@docker-builder/core';
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { createRedisConnection } from './connection.js';
+import { createRedisConnection, whenReady } from './connection.js';
 
 export interface BullMQOptions {
   /** A Redis URL, or an ioredis instance (yours to close). */
@@ -43,7 +43,7 @@ export function createBullMQJobQueue(options: BullMQOptions): JobQueue & { reado
     async enqueue(job: QueuedJobRef): Promise<EnqueueResult> {
       if (closed) return { accepted: false, reason: 'the queue is closed' };
       try {
-        await ready(connection, 2_000);
+        await whenReady(connection, 2_000);
         await queue.add(job.kind, { jobId: job.id }, { jobId: job.id });
         return { accepted: true };
       } catch (error) {
@@ -53,7 +53,7 @@ export function createBullMQJobQueue(options: BullMQOptions): JobQueue & { reado
     async health(): Promise<QueueHealth> {
       try {
         // BullMQ would wait for a connection indefinitely; give it a moment, then say so.
-        await ready(connection, 1_000);
+        await whenReady(connection, 1_000);
       } catch (error) {
         return { name: 'bullmq', ok: false, message: `Redis queue unavailable: ${(error as Error).message}`, workers: 0 };
       }
@@ -82,20 +82,4 @@ export function createBullMQJobQueue(options: BullMQOptions): JobQueue & { reado
       if (owns) connection.disconnect();
     },
   };
-}
-
-/** A fail-fast connection refuses commands until it is ready; give a fresh one a moment to connect. */
-async function ready(connection: Redis, ms: number): Promise<void> {
-  if (connection.status === 'ready') return;
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => {
-      connection.off('ready', onReady);
-      reject(new Error(`not connected (${connection.status})`));
-    }, ms);
-    const onReady = () => {
-      clearTimeout(timer);
-      resolve();
-    };
-    connection.once('ready', onReady);
-  });
 }

@@ -49,3 +49,25 @@ export async function evictionPolicyWarning(redis: Redis): Promise<string | null
   }
   return null;
 }
+
+/**
+ * Resolves once the connection is ready; rejects after `ms`, and with `failOnError` at its
+ * next error too. Commands on a connection that is not ready would wait out their retries
+ * (or fail at once with the offline queue off); this gives a fresh one a moment instead.
+ */
+export function whenReady(redis: Redis, ms: number, options: { failOnError?: boolean } = {}): Promise<void> {
+  if (redis.status === 'ready') return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    const done = (error?: Error) => {
+      clearTimeout(timer);
+      redis.off('ready', onReady);
+      redis.off('error', done);
+      if (error) reject(error);
+      else resolve();
+    };
+    const onReady = () => done();
+    const timer = setTimeout(() => done(new Error(`not connected (${redis.status})`)), ms);
+    redis.once('ready', onReady);
+    if (options.failOnError) redis.once('error', done);
+  });
+}

@@ -27,7 +27,7 @@ import {
   type NewJob,
 } from '@docker-builder/core';
 import type { Redis } from 'ioredis';
-import { createRedisConnection, evictionPolicyWarning } from './connection.js';
+import { createRedisConnection, evictionPolicyWarning, whenReady } from './connection.js';
 import { fromHash, pairsToObject, toHashFields } from './job-hash.js';
 import { createJobNotifications } from './job-notifications.js';
 import { storeKeys } from './keys.js';
@@ -238,7 +238,7 @@ export function createRedisJobStore(options: RedisJobStoreOptions): JobStore & {
       const started = Date.now();
       try {
         // While disconnected a command would wait out its retries; give the connection a moment instead.
-        await connected(redis, 1_000);
+        await whenReady(redis, 1_000, { failOnError: true });
         await redis.ping();
         const latencyMs = Date.now() - started;
         const info = await redis.info('server');
@@ -274,24 +274,6 @@ function indexSets(keys: ReturnType<typeof storeKeys>, kind: JobKind | undefined
   const kinds: JobKind[] = kind ? [kind] : ['build', 'deploy'];
   const wanted: readonly JobState[] = states?.length ? states : ['queued', 'running', 'done', 'error', 'cancelled'];
   return kinds.flatMap((k) => wanted.map((state) => keys.index(k, state)));
-}
-
-/** Resolves once the connection is ready; rejects on its next error or after `ms`. */
-function connected(redis: Redis, ms: number): Promise<void> {
-  if (redis.status === 'ready') return Promise.resolve();
-  return new Promise((resolve, reject) => {
-    const done = (error?: Error) => {
-      clearTimeout(timer);
-      redis.off('ready', onReady);
-      redis.off('error', done);
-      if (error) reject(error);
-      else resolve();
-    };
-    const onReady = () => done();
-    const timer = setTimeout(() => done(new Error(`not connected (${redis.status})`)), ms);
-    redis.once('ready', onReady);
-    redis.once('error', done);
-  });
 }
 
 async function forgetExpired(redis: Redis, sets: string[], ids: string[]): Promise<void> {
