@@ -12,6 +12,7 @@ export { CreateBuildPayload, CreateDeployPayload, MAX_MAPPINGS, type BuildSpec, 
 export { JobUserSchema } from './schemas/job-user.js';
 export { parseOrThrow, toFieldIssues, formatPath } from './schemas/parse.js';
 export { unsafeTextReason } from './schemas/safe-text.js';
+export { stripAnsi } from './ansi.js';
 export { parseImageReference, type ParsedImageReference } from './schemas/docker-reference.js';
 export { timestampTag } from './schemas/timestamp-tag.js';
 export { isGitUrl } from './schemas/fields.js';

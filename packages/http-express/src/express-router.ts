@@ -2,9 +2,8 @@
  * createBuilderRouter: mounts the route table on an Express Router, plus the OpenAPI
  * document, the docs page and one error handler. No business logic lives here.
  */
-import { UnauthorizedError, parseOrThrow, type Builder, type JobUser } from '@docker-builder/core';
+import { BuilderError, UnauthorizedError, parseOrThrow, type Builder, type JobUser } from '@docker-builder/core';
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
-import { BuilderError } from '@docker-builder/core';
 import { createRoutes } from './routes.js';
 import { createOpenApiDocument } from './openapi.js';
 import { DOCS_INIT_SCRIPT, docsHtml, swaggerUiDirectory } from './docs-page.js';

@@ -3,9 +3,8 @@
  * current `TASK [...]` is remembered, and a `fatal:`/`failed:` line becomes the job's error with
  * the task's name and ansible's message. Colour codes stay in the log; matching ignores them.
  */
+import { stripAnsi } from '@docker-builder/core';
 
-// eslint-disable-next-line no-control-regex -- ANSI escape sequences are what this strips
-const ANSI = /\u001b\[[0-9;]*[A-Za-z]/g;
 const PROGRESS = /\bPROGRESS (\d{1,3})\b/;
 const TASK = /^TASK \[(.*)\] \**$/;
 const FAILURE = /^(?:fatal|failed): \[([^\]]+)\](?: \(item=.*\))?: (FAILED|UNREACHABLE)! => (.*)$/;
@@ -29,7 +28,7 @@ export function createOutputReader(onProgress: (percent: number) => void) {
     errors,
     recap,
     read(rawLine: string) {
-      const line = rawLine.replace(ANSI, '');
+      const line = stripAnsi(rawLine);
       const progress = PROGRESS.exec(line);
       if (progress) onProgress(Math.min(100, Number(progress[1])));
       const taskMatch = TASK.exec(line);

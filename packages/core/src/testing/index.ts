@@ -5,4 +5,4 @@ export { runnerContract, recordingContext, type RunnerContractOptions, type Reco
 export { createScriptedRunner, type ScriptStep, type ScriptedRunner, type ScriptedRunnerOptions, type ScriptedRun } from './scripted-runner.js';
 export { buildSpec, deploySpec, newJob, SEED_MAPPINGS } from './fixtures.js';
 export { collect, delay, eventually, jobEnded } from './collect.js';
-export { stripAnsi } from './ansi.js';
+export { stripAnsi } from '../ansi.js';
