@@ -8,7 +8,6 @@ import { mkdtempSync, rmSync, writeFileSync, copyFileSync, mkdirSync } from 'nod
 import path from 'node:path';
 import { freePort } from './free-port.js';
 
-export { freePort };
 import bcrypt from 'bcryptjs';
 import Dockerode from 'dockerode';
 

@@ -3,7 +3,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { freePort } from './docker-engine.js';
+import { freePort } from './free-port.js';
 
 export interface GitServer {
   /** git://127.0.0.1:PORT/<name>.git */

@@ -2,12 +2,12 @@
  * A build submitted over HTTP to the standalone server runs end to end on a real Docker
  * engine and lands in a real registry: in-process, and through a separate worker.
  */
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import type { ChildProcessWithoutNullStreams } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { eventually } from '@docker-builder/core/testing';
 import { startDockerEngine, startRegistry, type DockerEngine, type Registry } from '../../../test-support/docker-engine.js';
 import { uniquePrefix } from '../../../test-support/prefix.js';
+import { spawnExample } from '../../../test-support/from-source.js';
 import { makeContextRoot } from '../../../packages/runner-docker/test/contexts.js';
 
 let engine: DockerEngine;
@@ -25,10 +25,7 @@ afterAll(async () => {
 });
 
 function start(example: 'server' | 'worker', extra: Record<string, string>) {
-  const child = spawn(process.execPath, ['--import', 'tsx', '--conditions=@docker-builder/source', 'src/main.ts'], {
-    cwd: fileURLToPath(new URL(`../../${example}`, import.meta.url)),
-    env: { ...process.env, HOST: '127.0.0.1', PORT: '0', ...env, ...extra },
-  });
+  const child = spawnExample(example, { HOST: '127.0.0.1', PORT: '0', ...env, ...extra });
   children.push(child);
   const lines: Array<Record<string, unknown>> = [];
   child.stdout.on('data', (chunk: Buffer) => {

@@ -1,13 +1,11 @@
 /** The standalone server as a user runs it: a real process, real HTTP, real signals. */
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import type { ChildProcessWithoutNullStreams } from 'node:child_process';
 import { once } from 'node:events';
-import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import { SEED_MAPPINGS, eventually, stripAnsi } from '@docker-builder/core/testing';
 import { uniquePrefix } from '../../../test-support/prefix.js';
+import { spawnExample } from '../../../test-support/from-source.js';
 
-const serverDir = fileURLToPath(new URL('..', import.meta.url));
-const workerDir = fileURLToPath(new URL('../../worker', import.meta.url));
 let child: ChildProcessWithoutNullStreams | undefined;
 const others: ChildProcessWithoutNullStreams[] = [];
 
@@ -16,10 +14,7 @@ afterEach(() => {
 });
 
 function startWorker(env: Record<string, string>) {
-  const worker = spawn(process.execPath, ['--import', 'tsx', '--conditions=@docker-builder/source', 'src/main.ts'], {
-    cwd: workerDir,
-    env: { ...process.env, ...env },
-  });
+  const worker = spawnExample('worker', env);
   others.push(worker);
   const lines: string[] = [];
   worker.stdout.on('data', (chunk: Buffer) => lines.push(...chunk.toString().split('\n').filter(Boolean)));
@@ -28,10 +23,7 @@ function startWorker(env: Record<string, string>) {
 }
 
 async function startServer(env: Record<string, string> = {}) {
-  child = spawn(process.execPath, ['--import', 'tsx', '--conditions=@docker-builder/source', 'src/main.ts'], {
-    cwd: serverDir,
-    env: { ...process.env, HOST: '127.0.0.1', PORT: '0', ...env },
-  });
+  child = spawnExample('server', { HOST: '127.0.0.1', PORT: '0', ...env });
   const lines: Array<Record<string, unknown>> = [];
   let buffer = '';
   child.stdout.on('data', (chunk: Buffer) => {
@@ -102,10 +94,7 @@ describe('examples/server', () => {
   });
 
   it('refuses to start with a bad environment, naming the variable', async () => {
-    child = spawn(process.execPath, ['--import', 'tsx', '--conditions=@docker-builder/source', 'src/main.ts'], {
-      cwd: serverDir,
-      env: { ...process.env, PORT: 'eighty' },
-    });
+    child = spawnExample('server', { PORT: 'eighty' });
     let out = '';
     child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
     const [code] = (await once(child, 'exit')) as [number | null];

@@ -1,7 +1,5 @@
-import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
-import { fileURLToPath } from 'node:url';
 import express from 'express';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createBuilder } from '@docker-builder/core';
@@ -9,6 +7,7 @@ import { SEED_MAPPINGS, createScriptedRunner } from '@docker-builder/core/testin
 import { createMemoryJobStore } from '@docker-builder/store-memory';
 import { createBuilderRouter } from '@docker-builder/http-express';
 import { submitAndFollow } from '../src/follow-job.js';
+import { spawnExample } from '../../../test-support/from-source.js';
 
 const closers: Array<() => Promise<void>> = [];
 afterEach(async () => {
@@ -53,10 +52,7 @@ describe('examples/submit', () => {
 
   it('exits 2 with the field at fault when the server refuses the payload', async () => {
     const { api } = await serve([{ log: 'never' }]);
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', 'deploy', '{"mappings":{"rag-service":"img:{{ 7*7 }}"}}'], {
-      cwd: fileURLToPath(new URL('..', import.meta.url)),
-      env: { ...process.env, DOCKER_BUILDER_API: api },
-    });
+    const child = spawnExample('submit', { DOCKER_BUILDER_API: api }, ['deploy', '{"mappings":{"rag-service":"img:{{ 7*7 }}"}}']);
     let stderr = '';
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     const [code] = (await once(child, 'exit')) as [number];

@@ -8,6 +8,7 @@ import { afterAll, beforeEach, describe, expect, inject, it } from 'vitest';
 import { createRedisJobStore, runLogDoctor } from '@docker-builder/store-redis';
 import { newJob } from '@docker-builder/core/testing';
 import { uniquePrefix } from '../../../test-support/prefix.js';
+import { FROM_SOURCE } from '../../../test-support/from-source.js';
 
 const redis = new Redis(inject('redisUrl'));
 afterAll(() => redis.disconnect());
@@ -103,7 +104,7 @@ describe('log doctor', () => {
     await redis.rpush(`${prefix}job:${dirty.id}:logs`, gzipSync('zipped'));
     const cli = fileURLToPath(new URL('../src/log-doctor/cli.ts', import.meta.url));
     const run = (...args: string[]) =>
-      promisify(execFile)(process.execPath, ['--import', 'tsx', '--conditions=@docker-builder/source', cli, '--redis', inject('redisUrl'), '--prefix', prefix, ...args]).then(
+      promisify(execFile)(process.execPath, [...FROM_SOURCE, cli, '--redis', inject('redisUrl'), '--prefix', prefix, ...args]).then(
         (out) => ({ code: 0, stdout: out.stdout }),
         (error: { code: number; stdout: string }) => ({ code: error.code, stdout: error.stdout }),
       );

@@ -4,7 +4,7 @@
  * reconnect across a server restart (Redis store, separate worker), and mounting under a
  * sub-path with a token. Screenshots land in .test-artifacts/.
  */
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import type { ChildProcessWithoutNullStreams } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
@@ -16,8 +16,9 @@ import { SEED_MAPPINGS, createScriptedRunner, eventually } from '@docker-builder
 import { createBuilderRouter } from '@docker-builder/http-express';
 import { createMemoryJobStore } from '@docker-builder/store-memory';
 import { uiAssetsDir, uiConfig } from '@docker-builder/ui';
-import { freePort } from '../../../test-support/docker-engine.js';
+import { freePort } from '../../../test-support/free-port.js';
 import { uniquePrefix } from '../../../test-support/prefix.js';
+import { spawnExample } from '../../../test-support/from-source.js';
 
 const artifacts = fileURLToPath(new URL('../../../.test-artifacts/', import.meta.url));
 const scripted = fileURLToPath(new URL('../../runner-ansible/test/playbooks/scripted.yml', import.meta.url));
@@ -39,10 +40,7 @@ afterEach(() => {
 });
 
 function startExample(example: 'server' | 'worker', env: Record<string, string>) {
-  const child = spawn(process.execPath, ['--import', 'tsx', '--conditions=@docker-builder/source', 'src/main.ts'], {
-    cwd: fileURLToPath(new URL(`../../../examples/${example}`, import.meta.url)),
-    env: { ...process.env, HOST: '127.0.0.1', DOCKER_HOST: 'unix:///tmp/no-docker-for-ui-tests.sock', ...env },
-  });
+  const child = spawnExample(example, { HOST: '127.0.0.1', DOCKER_HOST: 'unix:///tmp/no-docker-for-ui-tests.sock', ...env });
   processes.push(child);
   const lines: string[] = [];
   child.stdout.on('data', (chunk: Buffer) => lines.push(...chunk.toString().split('\n').filter(Boolean)));

@@ -1,0 +1,24 @@
+/**
+ * Runs a TypeScript entry point from this repository's sources in its own Node process, the
+ * way the examples' start scripts do (tsx, and the export condition that resolves the
+ * workspace packages to their sources).
+ */
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+export const FROM_SOURCE = ['--import', 'tsx', '--conditions=@docker-builder/source'];
+
+export function runFromSource(
+  script: string,
+  options: { args?: string[]; cwd?: string; env?: Record<string, string> } = {},
+): ChildProcessWithoutNullStreams {
+  return spawn(process.execPath, [...FROM_SOURCE, script, ...(options.args ?? [])], {
+    cwd: options.cwd,
+    env: { ...process.env, ...options.env },
+  });
+}
+
+/** One of examples/<name>, started with `src/main.ts` from its own directory. */
+export function spawnExample(example: 'server' | 'worker' | 'submit', env: Record<string, string>, args: string[] = []): ChildProcessWithoutNullStreams {
+  return runFromSource('src/main.ts', { args, env, cwd: fileURLToPath(new URL(`../examples/${example}/`, import.meta.url)) });
+}
