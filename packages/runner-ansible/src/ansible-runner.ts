@@ -58,6 +58,16 @@ export function createAnsibleRunner(options: AnsibleRunnerOptions = {}): Runner<
   const baseEnv = options.env ?? Object.fromEntries(ALLOWED_ENV.filter((k) => process.env[k] !== undefined).map((k) => [k, process.env[k]!]));
   const location = { playbook: options.playbook, cwd };
 
+  // `--version` costs a Python start-up, and _debug is polled (the UI's status page, every 5 s).
+  // A found binary is remembered for a minute; a missing one is looked for again every time.
+  let found: { version: string; at: number } | null = null;
+  const ansibleVersion = async (): Promise<string | null> => {
+    if (found && Date.now() - found.at < 60_000) return found.version;
+    const result = await execa(binary, ['--version'], { reject: false, timeout: 15_000, env: baseEnv, extendEnv: false });
+    found = result.exitCode === 0 ? { version: String(result.stdout).split('\n')[0]!, at: Date.now() } : null;
+    return found?.version ?? null;
+  };
+
   return {
     name,
     kind: 'deploy',
@@ -132,11 +142,9 @@ export function createAnsibleRunner(options: AnsibleRunnerOptions = {}): Runner<
       }
     },
     async health(): Promise<ComponentHealth> {
-      const playbook = await findPlaybook(location);
-      const version = await execa(binary, ['--version'], { reject: false, timeout: 15_000, env: baseEnv, extendEnv: false });
-      const found = version.exitCode === 0;
+      const [playbook, version] = await Promise.all([findPlaybook(location), ansibleVersion()]);
       const problems = [
-        ...(found ? [] : [`${binary} was not found: install ansible-core (apt-get install ansible-core).`]),
+        ...(version ? [] : [`${binary} was not found: install ansible-core (apt-get install ansible-core).`]),
         ...(playbook ? [] : [missingPlaybookMessage(location)]),
       ];
       return {
@@ -144,7 +152,7 @@ export function createAnsibleRunner(options: AnsibleRunnerOptions = {}): Runner<
         ok: problems.length === 0,
         ...(problems.length > 0 ? { message: problems.join(' ') } : {}),
         details: {
-          ansiblePlaybook: found ? String(version.stdout).split('\n')[0] : null,
+          ansiblePlaybook: version,
           playbook,
           inventory,
           limit: options.limit ?? null,

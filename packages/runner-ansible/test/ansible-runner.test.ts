@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -90,6 +90,17 @@ describe('AnsibleRunner', () => {
       ok: true,
       details: { ansiblePlaybook: expect.stringMatching(/^ansible-playbook \[core 2\.\d+/), playbook: scripted, inventory: 'localhost,' },
     });
+  });
+
+  it('asks ansible-playbook for its version once a minute, not on every health check', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'fake-ansible-'));
+    const calls = path.join(dir, 'calls');
+    const binary = path.join(dir, 'ansible-playbook');
+    writeFileSync(binary, `#!/bin/sh\necho called >> ${calls}\necho "ansible-playbook [core 9.9.9]"\n`, { mode: 0o755 });
+    const probed = runner({ ansiblePlaybook: binary });
+    for (let i = 0; i < 3; i += 1) expect((await probed.health()).details).toMatchObject({ ansiblePlaybook: 'ansible-playbook [core 9.9.9]' });
+    expect(readFileSync(calls, 'utf8')).toBe('called\n');
+    rmSync(dir, { recursive: true, force: true });
   });
 
   it('cancels a hanging playbook within two seconds and leaves no process behind', async () => {
