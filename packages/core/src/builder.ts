@@ -18,11 +18,11 @@ import { createJobId } from './job-id.js';
 import { DEFAULT_LOG_LIMITS, type LogLimits } from './job-log-writer.js';
 import { isTerminal } from './job-state.js';
 import type { Job, JobKind, JobUser, NewJob, SpecByKind } from './job.js';
-import { failLostJob, runJob, type LifecycleDeps, type RunJobOptions } from './job-lifecycle.js';
+import { failLostJob, releaseJob, runJob, type LifecycleDeps, type RunJobOptions } from './job-lifecycle.js';
 import type { ComponentHealth } from './ports/health.js';
 import type { CloseOptions, JobQueue, QueueHealth } from './ports/job-queue.js';
 import type { JobListQuery, JobPage, JobStore, LogEntry, LogSlice } from './ports/job-store.js';
-import type { Runner, RunnerMap } from './ports/runner.js';
+import type { RunnerMap } from './ports/runner.js';
 import { CreateBuildPayload, CreateDeployPayload, type BuildSpec } from './schemas/payloads.js';
 import { parseOrThrow } from './schemas/parse.js';
 import { JobUserSchema } from './schemas/job-user.js';
@@ -147,12 +147,6 @@ export function createBuilder(options: BuilderOptions): Builder {
     throw new QueueUnavailableError(`The job queue is unavailable (${reason}); the job was not accepted.`);
   }
 
-  /** Lets the runner free what it kept for a job that will never run; failures only cost disk. */
-  async function release(job: Job): Promise<void> {
-    const runner = runners[job.kind] as Runner | undefined;
-    await runner?.release?.(job.spec).catch(() => undefined);
-  }
-
   async function get(id: string): Promise<Job> {
     const job = await store.get(id);
     if (!job) throw new JobNotFoundError(id);
@@ -184,7 +178,7 @@ export function createBuilder(options: BuilderOptions): Builder {
           error: 'Cancelled before it started.',
         });
         if (cancelled) {
-          await release(cancelled);
+          await releaseJob(runners, cancelled);
           return cancelled;
         }
         // It started meanwhile: ask the runner to stop instead.

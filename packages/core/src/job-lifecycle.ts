@@ -58,7 +58,7 @@ export async function runJob(deps: LifecycleDeps, jobId: string, signal?: AbortS
       error: `Not started: ${abortReason(signal)}`,
     });
     if (job) {
-      await (deps.runners[job.kind] as Runner | undefined)?.release?.(job.spec).catch(() => undefined);
+      await releaseJob(deps.runners, job);
       deps.onEvent({ type: 'job.finished', jobId, kind: job.kind, state: job.state, error: job.error });
     }
     return job;
@@ -69,9 +69,6 @@ export async function runJob(deps: LifecycleDeps, jobId: string, signal?: AbortS
   if (!claimed) return null;
   const { attempt } = claimed;
   deps.onEvent({ type: 'job.started', jobId, kind: claimed.kind, attempt });
-  if (before?.state === 'running') {
-    await store.appendLogs(jobId, [`[docker-builder] the worker running attempt ${before.attempt} was lost; attempt ${attempt} starts over`], { attempt });
-  }
 
   const controller = new AbortController();
   const forwardAbort = () => controller.abort(new JobAbortedError(abortReason(signal!)));
@@ -95,6 +92,7 @@ export async function runJob(deps: LifecycleDeps, jobId: string, signal?: AbortS
       controller.abort(new JobAbortedError('another attempt now owns this job'));
     },
   });
+  if (before?.state === 'running') log.write(`[docker-builder] the worker running attempt ${before.attempt} was lost; attempt ${attempt} starts over`);
   const progress = createJobProgressReporter({ store, jobId, attempt, minIntervalMs: deps.progressIntervalMs });
 
   const stopWatching = new AbortController();
@@ -150,6 +148,11 @@ export async function runJob(deps: LifecycleDeps, jobId: string, signal?: AbortS
     deps.onEvent({ type: 'job.finished', jobId, kind: finished.kind, state: finished.state, error: finished.error });
   }
   return finished;
+}
+
+/** Lets the runner free what it kept for a job that will never run; a failure only costs disk. */
+export async function releaseJob(runners: RunnerMap, job: Job): Promise<void> {
+  await (runners[job.kind] as Runner | undefined)?.release?.(job.spec).catch(() => undefined);
 }
 
 /**
