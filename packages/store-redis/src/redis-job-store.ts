@@ -58,10 +58,8 @@ export function createRedisJobStore(options: RedisJobStoreOptions): JobStore & {
   const prefix = options.prefix ?? 'docker-builder:';
   const keys = storeKeys(prefix);
   const scripts = storeScripts(redis);
-  const notifications = createJobNotifications(() => {
-    const subscriber = redis.duplicate({ maxRetriesPerRequest: null });
-    return subscriber;
-  });
+  // Subscribers retry forever: a follower waits out a Redis restart rather than failing.
+  const notifications = createJobNotifications(() => redis.duplicate({ maxRetriesPerRequest: null }));
   const pollMs = options.pollIntervalMs ?? 1_000;
   const retention = options.retentionSeconds ?? 0;
 
