@@ -20,14 +20,16 @@ const EnvSchema = z.object({
   /** Jobs run at once: by the in-process queue, or by each worker. */
   CONCURRENCY: wholeNumber(1).default(2),
   BODY_LIMIT: z.string().default('1mb'),
-  SHUTDOWN_DEADLINE_SECONDS: wholeNumber(0).default(30),
+  /** All of shutdown, in-flight jobs included: keep it below the orchestrator's grace period (30 s in Kubernetes). */
+  SHUTDOWN_DEADLINE_SECONDS: wholeNumber(1).default(25),
   /** With it: Redis store + BullMQ queue + separate workers. Without it: everything in memory, in one process. */
   REDIS_URL: z.string().regex(/^rediss?:\/\//, { error: 'must be a redis:// or rediss:// URL' }).optional(),
   REDIS_PREFIX: z.string().min(1).default('docker-builder:'),
   /** Finished jobs and their logs expire after this long; 0 keeps them. */
   RETENTION_SECONDS: wholeNumber(0).default(0),
-  LOCK_DURATION_SECONDS: wholeNumber(1).default(30),
-  /** How many times a job whose worker died is run again; 0 ends it in error. */
+  /** A running job's lease: a job whose process stops renewing it for this long counts as lost. */
+  LEASE_SECONDS: wholeNumber(3).default(30),
+  /** How many times a job whose worker was lost is queued again; 0 ends it in error. Same value on servers and workers. */
   RETRY_LOST_JOBS: wholeNumber(0).default(0),
   /** The Docker engine builds run on: unix://, tcp:// or ssh:// (default: the local socket). */
   DOCKER_HOST: z.string().regex(/^(unix|tcp|ssh|https?):\/\//, { error: 'must be a unix://, tcp://, ssh:// or https:// address' }).optional(),

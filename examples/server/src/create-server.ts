@@ -12,6 +12,7 @@ import type { ServerConfig } from './config.js';
 import type { Logger } from './logger.js';
 import { requestLog } from './request-log.js';
 import { uploadsDir } from './runners.js';
+import { builderEventLevel, leaseOptions } from './lease-options.js';
 
 /** The web UI's files, or null (with a warning) when it has not been built. */
 function builtUi(log: Logger): string | null {
@@ -35,7 +36,8 @@ export function createServer(config: ServerConfig, options: { backend: Backend; 
     ...(backend.queue ? { queue: backend.queue } : {}),
     runners: options.runners,
     concurrency: config.CONCURRENCY,
-    onEvent: (event) => log(event.type === 'job.finished' && event.state === 'error' ? 'warn' : 'info', event.type, { ...event }),
+    ...leaseOptions(config),
+    onEvent: (event) => log(builderEventLevel(event), event.type, { ...event }),
   });
 
   const app = express();

@@ -45,7 +45,7 @@ let stopping = false;
 async function shutdown(signal: string) {
   if (stopping) return;
   stopping = true;
-  log('info', `${signal} received: finishing running jobs (up to ${config.SHUTDOWN_DEADLINE_SECONDS} s), then exiting`);
+  log('info', `${signal} received: finishing running jobs, then exiting (within ${config.SHUTDOWN_DEADLINE_SECONDS} s)`);
   server.close();
   // SSE followers would keep the server open; they reconnect to the next instance.
   server.closeIdleConnections();

@@ -4,12 +4,12 @@
  *
  *   REDIS_URL=redis://127.0.0.1:6379 pnpm --filter @docker-builder/example-worker start
  *
- * SIGTERM/SIGINT: stop taking jobs, let running ones finish until SHUTDOWN_DEADLINE_SECONDS,
- * abort the rest (they end in error, saying why), exit 0.
+ * SIGTERM/SIGINT: stop taking jobs, let running ones finish, abort the rest (they end in
+ * error, saying why) and exit 0, all within SHUTDOWN_DEADLINE_SECONDS.
  */
 import { createBuilder } from '@docker-builder/core';
 import { createRedisWorker } from '@docker-builder/store-redis';
-import { bullPrefix, createBackend, createRunners, jsonLogger as log, startupConfig } from '@docker-builder/example-server/runtime';
+import { builderEventLevel, bullPrefix, createBackend, createRunners, jsonLogger as log, leaseOptions, startupConfig } from '@docker-builder/example-server/runtime';
 
 const config = startupConfig(log);
 if (!config.REDIS_URL) {
@@ -20,16 +20,18 @@ if (!config.REDIS_URL) {
 const backend = createBackend(config);
 const builder = createBuilder({
   store: backend.store,
+  // Jobs this worker's reaper queues again go back through Redis, to whichever worker is free.
+  queue: backend.queue,
   runners: createRunners(config),
-  onEvent: (event) => log(event.type === 'job.finished' && event.state === 'error' ? 'warn' : 'info', event.type, { ...event }),
+  ...leaseOptions(config),
+  onEvent: (event) => log(builderEventLevel(event), event.type, { ...event }),
 });
 const worker = createRedisWorker({
   builder,
   redis: config.REDIS_URL,
   prefix: bullPrefix(config),
   concurrency: config.CONCURRENCY,
-  lockDurationMs: config.LOCK_DURATION_SECONDS * 1000,
-  retryLostJobs: config.RETRY_LOST_JOBS,
+  lockDurationMs: config.LEASE_SECONDS * 1000,
   shutdownDeadlineMs: config.SHUTDOWN_DEADLINE_SECONDS * 1000,
   onEvent: (event) => {
     if (event.type === 'worker.ready') {
@@ -44,7 +46,7 @@ let stopping = false;
 async function shutdown(signal: string) {
   if (stopping) return;
   stopping = true;
-  log('info', `${signal} received: finishing running jobs (up to ${config.SHUTDOWN_DEADLINE_SECONDS} s), then exiting`);
+  log('info', `${signal} received: finishing running jobs, then exiting (within ${config.SHUTDOWN_DEADLINE_SECONDS} s)`);
   await worker.close();
   log('info', 'stopped');
   process.exit(0);

@@ -18,7 +18,9 @@ import { createJobId } from './job-id.js';
 import { DEFAULT_LOG_LIMITS, type LogLimits } from './job-log-writer.js';
 import { isTerminal } from './job-state.js';
 import type { Job, JobKind, JobUser, NewJob, SpecByKind } from './job.js';
-import { failLostJob, releaseJob, runJob, type LifecycleDeps, type RunJobOptions } from './job-lifecycle.js';
+import { releaseJob, runJob, type LifecycleDeps } from './job-lifecycle.js';
+import { reapExpiredLeases, startReaper, type Reaper } from './job-reaper.js';
+import type { LeaseTimings } from './job-lease.js';
 import type { ComponentHealth } from './ports/health.js';
 import type { CloseOptions, JobQueue, QueueHealth } from './ports/job-queue.js';
 import type { JobListQuery, JobPage, JobStore, LogEntry, LogSlice } from './ports/job-store.js';
@@ -42,6 +44,18 @@ export interface BuilderOptions {
   abortGraceMs?: number;
   /** Minimum time between progress writes; default 200 ms. */
   progressIntervalMs?: number;
+  /**
+   * How long a running attempt's lease lasts without renewal; default 30 000 ms, renewed every
+   * third of it. An attempt that cannot renew stops its runner; a lease that runs out (the
+   * process died or hung) lets the reaper end or re-queue the job.
+   */
+  leaseMs?: number;
+  /** How long a queued job may wait unclaimed before it is handed to the queue again; default 60 000 ms. */
+  queuedLeaseMs?: number;
+  /** How often this builder looks for expired leases; default 5 000 ms. `false`: never (another process reaps). */
+  reapIntervalMs?: number | false;
+  /** How many times a job whose attempt was lost is queued again; default 0 (it ends in error, saying why). */
+  retryLostJobs?: number;
   onEvent?: (event: BuilderEvent) => void;
   now?: () => Date;
 }
@@ -83,11 +97,11 @@ export interface Builder {
   readLogs(id: string, options?: { from?: number; limit?: number }): Promise<LogSlice>;
   followLogs(id: string, options?: { from?: number; signal?: AbortSignal }): AsyncIterable<LogEntry>;
   /** Runs one queued job to its end; what queues and workers call. */
-  execute(jobId: string, signal?: AbortSignal, options?: RunJobOptions): Promise<Job | null>;
-  /** Ends a running job whose worker was lost and which will not be retried; its log says so. */
-  failLost(jobId: string, reason: string): Promise<Job | null>;
+  execute(jobId: string, signal?: AbortSignal): Promise<Job | null>;
+  /** Ends or re-queues the jobs whose lease ran out, now (the reaper also does it every `reapIntervalMs`). */
+  reap(): Promise<number>;
   debug(): Promise<DebugInfo>;
-  /** Closes the queue and the fallback (running jobs get `deadlineMs`), then the store. */
+  /** Stops the reaper, closes the queue and the fallback (running jobs get `deadlineMs`), then the store. */
   close(options?: CloseOptions): Promise<void>;
 }
 
@@ -107,8 +121,10 @@ export function createBuilder(options: BuilderOptions): Builder {
     logLimits: { ...DEFAULT_LOG_LIMITS, ...options.logs },
     abortGraceMs: options.abortGraceMs ?? 10_000,
     progressIntervalMs: options.progressIntervalMs ?? 200,
+    lease: leaseTimings(options.leaseMs ?? 30_000),
   };
-  const execute = (jobId: string, signal?: AbortSignal, runOptions?: RunJobOptions) => runJob(deps, jobId, signal, runOptions);
+  const queuedLeaseMs = positive('queuedLeaseMs', options.queuedLeaseMs ?? 60_000);
+  const execute = (jobId: string, signal?: AbortSignal) => runJob(deps, jobId, signal);
   const inProcess = (name: string): InProcessQueue =>
     createInProcessQueue({ name, concurrency: options.concurrency, execute: async (id, signal) => void (await execute(id, signal)) });
 
@@ -123,29 +139,54 @@ export function createBuilder(options: BuilderOptions): Builder {
       );
     }
     const user = submitOptions.user ? parseOrThrow(JobUserSchema, submitOptions.user) : null;
-    const job = await store.create({ id: createJobId(now().getTime()), kind, spec, user, retryOf, createdAt: now().toISOString() } as NewJob);
-    const enqueued = await hand(job);
+    const job = await store.create({ id: createJobId(now().getTime()), kind, spec, user, retryOf, createdAt: now().toISOString() } as NewJob, {
+      leaseMs: queuedLeaseMs,
+    });
+    const handed = await hand(job);
+    if (handed.to === null) {
+      await store.transition(job.id, {
+        from: ['queued'],
+        to: 'error',
+        at: now().toISOString(),
+        error: `Could not queue the job: ${handed.reason}`,
+        logs: [`[docker-builder] could not queue the job: ${handed.reason}`],
+      });
+      throw new QueueUnavailableError(`The job queue is unavailable (${handed.reason}); the job was not accepted.`);
+    }
+    const enqueued = handed.to === 'queue';
     onEvent({ type: 'job.created', jobId: job.id, kind, enqueued });
     return { id: job.id, enqueued };
   }
 
-  /** Queue first; when the queue refuses, the fallback; when there is none, the job fails visibly. */
-  async function hand(job: Job): Promise<boolean> {
+  /**
+   * Queue first; when the queue refuses, the in-process fallback. Either may already hold the
+   * job (a re-hand after its lease ran out): queues ignore an id they hold, and a second
+   * delivery finds the job claimed, so a job never runs twice at once.
+   */
+  async function hand(job: Job): Promise<{ to: 'queue' | 'fallback' } | { to: null; reason: string }> {
     const ref = { id: job.id, kind: job.kind };
     let reason: string;
     try {
       const result = await queue.enqueue(ref);
-      if (result.accepted) return true;
+      if (result.accepted) return { to: 'queue' };
       reason = result.reason ?? 'the queue did not accept the job';
     } catch (error) {
       reason = errorMessage(error);
     }
     onEvent({ type: 'job.enqueue_refused', jobId: job.id, kind: job.kind, reason });
-    if (fallback && (await fallback.enqueue(ref)).accepted) return false;
-    await store.appendLogs(job.id, [`[docker-builder] could not queue the job: ${reason}`]);
-    await store.transition(job.id, { from: ['queued'], to: 'error', at: now().toISOString(), error: `Could not queue the job: ${reason}` });
-    throw new QueueUnavailableError(`The job queue is unavailable (${reason}); the job was not accepted.`);
+    if (fallback && (await fallback.enqueue(ref)).accepted) return { to: 'fallback' };
+    return { to: null, reason };
   }
+
+  const reaperDeps = {
+    store,
+    now,
+    onEvent,
+    queuedLeaseMs,
+    retryLostJobs: options.retryLostJobs ?? 0,
+    hand: async (job: Job) => (await hand(job)).to !== null,
+  };
+  const reaper: Reaper | null = options.reapIntervalMs === false ? null : startReaper(reaperDeps, positive('reapIntervalMs', options.reapIntervalMs ?? 5_000));
 
   async function get(id: string): Promise<Job> {
     const job = await store.get(id);
@@ -209,7 +250,7 @@ export function createBuilder(options: BuilderOptions): Builder {
     },
     followLogs: (id, followOptions = {}) => store.followLogs(id, { from: followOptions.from ?? 0, signal: followOptions.signal }),
     execute,
-    failLost: (jobId, reason) => failLostJob(deps, jobId, reason),
+    reap: () => reaper?.pass() ?? reapExpiredLeases(reaperDeps),
 
     async debug() {
       // A component that hangs (a client waiting for a connection) must not hang _debug.
@@ -237,8 +278,19 @@ export function createBuilder(options: BuilderOptions): Builder {
     },
 
     async close(closeOptions) {
+      await reaper?.stop();
       await Promise.all([queue.close(closeOptions), fallback?.close(closeOptions)]);
       await store.close();
     },
   };
+}
+
+function positive(name: string, ms: number): number {
+  if (!Number.isFinite(ms) || ms <= 0) throw new RangeError(`${name} must be a positive number of milliseconds, not ${ms}`);
+  return ms;
+}
+
+function leaseTimings(leaseMs: number): LeaseTimings {
+  positive('leaseMs', leaseMs);
+  return { leaseMs, renewEveryMs: leaseMs / 3 };
 }

@@ -1,9 +1,11 @@
 /**
  * The in-process queue: the embedded default and the fallback when a real queue refuses a
- * job. Runs at most `concurrency` jobs at once in this process. On close, jobs not yet
- * started are handed to the executor already aborted (so they end in `error`, not stuck in
- * `queued`), and running ones get until the deadline before they are aborted.
+ * job. Runs at most `concurrency` jobs at once in this process, and ignores an id it already
+ * holds (the reaper hands a long-waiting job over again). On close, jobs not yet started are
+ * handed to the executor already aborted (so they end in `error`, not stuck in `queued`), and
+ * running ones may finish until the last part of the deadline, when they are aborted.
  */
+import { JobAbortedError } from './job-lifecycle.js';
 import type { CloseOptions, EnqueueResult, JobExecutor, JobQueue, QueueHealth, QueuedJobRef } from './ports/job-queue.js';
 
 export interface InProcessQueueOptions {
@@ -26,6 +28,7 @@ export function createInProcessQueue(options: InProcessQueueOptions): InProcessQ
     throw new RangeError(`concurrency must be a whole number of at least 1, not ${concurrency}`);
   }
   const pending: string[] = [];
+  const held = new Set<string>();
   const running = new Map<string, { controller: AbortController; done: Promise<void> }>();
   let idleWaiters: Array<() => void> = [];
   let closed = false;
@@ -39,6 +42,7 @@ export function createInProcessQueue(options: InProcessQueueOptions): InProcessQ
       })
       .finally(() => {
         running.delete(jobId);
+        held.delete(jobId);
         completed += 1;
         pump();
       });
@@ -58,6 +62,8 @@ export function createInProcessQueue(options: InProcessQueueOptions): InProcessQ
     name: options.name ?? 'in-process',
     async enqueue(job: QueuedJobRef): Promise<EnqueueResult> {
       if (closed) return { accepted: false, reason: 'the in-process queue is closed' };
+      if (held.has(job.id)) return { accepted: true };
+      held.add(job.id);
       pending.push(job.id);
       pump();
       return { accepted: true };
@@ -86,18 +92,25 @@ export function createInProcessQueue(options: InProcessQueueOptions): InProcessQ
       }
       const all = () => Promise.all([...running.values()].map((entry) => entry.done));
       const deadline = closeOptions.deadlineMs ?? DEFAULT_CLOSE_DEADLINE_MS;
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      const timedOut = await Promise.race([
-        all().then(() => false),
-        new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), deadline))),
-      ]);
-      clearTimeout(timer);
-      if (timedOut) {
+      // The last third (at most 10 s) is kept for stopping runners and writing their ends.
+      const reserve = Math.min(deadline / 3, 10_000);
+      if (!(await settlesWithin(all(), deadline - reserve))) {
+        const graceMs = Math.floor(reserve * 0.6);
         for (const entry of running.values()) {
-          entry.controller.abort(new Error(`the queue closed and the job did not finish within ${deadline} ms`));
+          entry.controller.abort(new JobAbortedError(`the queue closed and the job did not finish within ${deadline} ms`, { graceMs }));
         }
-        await all();
+        await settlesWithin(all(), reserve);
       }
     },
   };
+}
+
+async function settlesWithin(work: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const settled = await Promise.race([
+    work.then(() => true),
+    new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), Math.max(0, ms)))),
+  ]);
+  clearTimeout(timer);
+  return settled;
 }

@@ -1,8 +1,8 @@
 /**
  * runJob: the one implementation of a job's life, called by every queue (in-process or a
- * BullMQ worker) so that both behave the same. It claims the job, runs its runner, streams
- * logs and progress, and always ends the job in exactly one terminal state, whatever the
- * runner does (returns, throws, rejects, hangs past an abort).
+ * BullMQ worker) so that both behave the same. It claims the job, holds its lease while the
+ * runner works, streams logs and progress, and ends the job in exactly one terminal state,
+ * whatever the runner does (returns, throws, rejects, hangs past an abort).
  */
 import { errorMessage } from './errors.js';
 import type { Job } from './job.js';
@@ -11,6 +11,7 @@ import { createJobProgressReporter } from './job-progress-reporter.js';
 import type { JobTransition, JobStore } from './ports/job-store.js';
 import type { RunContext, Runner, RunnerMap } from './ports/runner.js';
 import type { BuilderEvent } from './builder-events.js';
+import { keepLease, type LeaseTimings } from './job-lease.js';
 
 export interface LifecycleDeps {
   store: JobStore;
@@ -20,12 +21,20 @@ export interface LifecycleDeps {
   /** After aborting a runner, how long to wait for it to stop before ending the job anyway. */
   abortGraceMs: number;
   progressIntervalMs: number;
+  lease: LeaseTimings;
   onEvent: (event: BuilderEvent) => void;
 }
 
-/** The reason a job was aborted from outside (shutdown, lost lock), shown in its error. */
+/** The reason a job was aborted from outside (shutdown, lost lease), shown in its error. */
 export class JobAbortedError extends Error {
   override name = 'JobAbortedError';
+  /** How long the runner may take to stop, when less than the builder's `abortGraceMs` (a shutdown's deadline). */
+  readonly graceMs: number | undefined;
+
+  constructor(message: string, options: { graceMs?: number } = {}) {
+    super(message);
+    this.graceMs = options.graceMs;
+  }
 }
 
 class CancelRequested extends Error {
@@ -34,19 +43,13 @@ class CancelRequested extends Error {
 
 type Outcome = { state: 'done'; result: unknown } | { state: 'error' | 'cancelled'; error: string };
 
-export interface RunJobOptions {
-  /**
-   * Also claim a job that is `running`: its worker was lost (a queue redelivered it after its
-   * lock lapsed). The claim starts a new attempt, so the old one's writes are refused.
-   */
-  takeOver?: boolean;
-}
-
 /**
  * Runs the job to its end. Returns the finished job, or null when this call did not own it
- * (already claimed, already finished, or taken over by another attempt).
+ * (already claimed or finished, or handed on after this attempt lost its lease). Rejects only
+ * when the store failed at the claim or at the end; the job's lease then ends it (see
+ * job-reaper.ts), so it never stays unfinished.
  */
-export async function runJob(deps: LifecycleDeps, jobId: string, signal?: AbortSignal, options: RunJobOptions = {}): Promise<Job | null> {
+export async function runJob(deps: LifecycleDeps, jobId: string, signal?: AbortSignal): Promise<Job | null> {
   const { store } = deps;
   const at = () => deps.now().toISOString();
 
@@ -64,110 +67,106 @@ export async function runJob(deps: LifecycleDeps, jobId: string, signal?: AbortS
     return job;
   }
 
-  const before = options.takeOver ? await store.get(jobId) : null;
-  const claimed = await store.transition(jobId, { from: options.takeOver ? ['queued', 'running'] : ['queued'], to: 'running', at: at() });
+  const claimed = await store.transition(jobId, { from: ['queued'], to: 'running', at: at(), leaseMs: deps.lease.leaseMs });
   if (!claimed) return null;
   const { attempt } = claimed;
   deps.onEvent({ type: 'job.started', jobId, kind: claimed.kind, attempt });
 
   const controller = new AbortController();
-  const forwardAbort = () => controller.abort(new JobAbortedError(abortReason(signal!)));
+  const forwardAbort = () => controller.abort(signal!.reason instanceof JobAbortedError ? signal!.reason : new JobAbortedError(abortReason(signal!)));
   signal?.addEventListener('abort', forwardAbort, { once: true });
 
   let fencedOut = false;
-  // An earlier attempt's lines count toward the cap. If the store cannot say, start from zero
-  // rather than fail here, where a throw would leave the claimed job `running`.
-  const existingLines = await store.readLogs(jobId, { from: 0, limit: 0 }).then(
-    (slice) => slice.total,
-    () => 0,
-  );
-  const log = createJobLogWriter({
+  const lease = keepLease({
     store,
     jobId,
     attempt,
-    existingLines,
-    limits: deps.logLimits,
-    onFenced: () => {
-      fencedOut = true;
-      controller.abort(new JobAbortedError('another attempt now owns this job'));
+    timings: deps.lease,
+    onLost: (reason, fenced) => {
+      fencedOut ||= fenced;
+      controller.abort(new JobAbortedError(reason));
     },
   });
-  if (before?.state === 'running') log.write(`[docker-builder] the worker running attempt ${before.attempt} was lost; attempt ${attempt} starts over`);
-  const progress = createJobProgressReporter({ store, jobId, attempt, minIntervalMs: deps.progressIntervalMs });
 
-  const stopWatching = new AbortController();
-  store.watchCancel(jobId, stopWatching.signal).then(
-    () => controller.abort(new CancelRequested('cancelled on request')),
-    () => undefined,
-  );
-
-  const context: RunContext = {
-    jobId,
-    user: claimed.user,
-    log: (line) => log.write(line),
-    progress: (percent) => progress.report(percent),
-    signal: controller.signal,
-  };
-
-  let outcome: Outcome;
   try {
-    const runner = deps.runners[claimed.kind] as Runner | undefined;
-    if (!runner) throw new Error(`No ${claimed.kind} runner is configured where this job ran.`);
-    const result = await settleWithin(
-      Promise.resolve().then(() => runner.run(claimed.spec, context)),
-      controller.signal,
-      deps.abortGraceMs,
+    // An earlier attempt's lines count toward the cap. If the store cannot say, start from zero
+    // rather than fail here, where a throw would leave the claimed job to its lease.
+    const existingLines = await store.readLogs(jobId, { from: 0, limit: 0 }).then(
+      (slice) => slice.total,
+      () => 0,
     );
-    outcome = { state: 'done', result: toJsonValue(result) };
-  } catch (error) {
-    outcome = describeFailure(error, controller.signal);
+    const log = createJobLogWriter({
+      store,
+      jobId,
+      attempt,
+      existingLines,
+      limits: deps.logLimits,
+      onFenced: () => {
+        fencedOut = true;
+        controller.abort(new JobAbortedError('another attempt now owns this job'));
+      },
+    });
+    const progress = createJobProgressReporter({ store, jobId, attempt, minIntervalMs: deps.progressIntervalMs });
+
+    const stopWatching = new AbortController();
+    store.watchCancel(jobId, stopWatching.signal).then(
+      () => controller.abort(new CancelRequested('cancelled on request')),
+      () => undefined,
+    );
+
+    const context: RunContext = {
+      jobId,
+      user: claimed.user,
+      log: (line) => log.write(line),
+      progress: (percent) => progress.report(percent),
+      signal: controller.signal,
+    };
+
+    let outcome: Outcome;
+    try {
+      const runner = deps.runners[claimed.kind] as Runner | undefined;
+      if (!runner) throw new Error(`No ${claimed.kind} runner is configured where this job ran.`);
+      const result = await settleWithin(
+        Promise.resolve().then(() => runner.run(claimed.spec, context)),
+        controller.signal,
+        deps.abortGraceMs,
+      );
+      outcome = { state: 'done', result: toJsonValue(result) };
+    } catch (error) {
+      outcome = describeFailure(error, controller.signal);
+    } finally {
+      stopWatching.abort();
+      signal?.removeEventListener('abort', forwardAbort);
+    }
+
+    if (outcome.state === 'error') log.write(`[docker-builder] job failed: ${outcome.error}`);
+    if (outcome.state === 'cancelled') log.write('[docker-builder] job cancelled on request');
+    await progress.flush();
+    const unstored = await log.close();
+    if (fencedOut) {
+      deps.onEvent({ type: 'job.lost', jobId, kind: claimed.kind, attempt });
+      return null;
+    }
+
+    // Lines the store refused are gone; the last line, written with the end itself, says so.
+    const marker = unstored > 0 ? [`[docker-builder] ${unstored} log line${unstored === 1 ? '' : 's'} could not be stored (the store refused them); this log is incomplete`] : [];
+    const change: JobTransition =
+      outcome.state === 'done'
+        ? { from: ['running'], to: 'done', at: at(), attempt, result: outcome.result, progress: 100, logs: marker }
+        : { from: ['running'], to: outcome.state, at: at(), attempt, error: outcome.error, logs: marker };
+    const finished = await transitionWithRetry(store, jobId, change);
+    if (finished) {
+      deps.onEvent({ type: 'job.finished', jobId, kind: finished.kind, state: finished.state, error: finished.error });
+    }
+    return finished;
   } finally {
-    stopWatching.abort();
-    signal?.removeEventListener('abort', forwardAbort);
+    lease.stop();
   }
-
-  if (outcome.state === 'error') log.write(`[docker-builder] job failed: ${outcome.error}`);
-  if (outcome.state === 'cancelled') log.write('[docker-builder] job cancelled on request');
-  await progress.flush();
-  try {
-    await log.close();
-  } catch {
-    // The store is refusing writes; still try to end the job so it cannot stay `running`.
-  }
-  if (fencedOut) {
-    deps.onEvent({ type: 'job.lost', jobId, kind: claimed.kind, attempt });
-    return null;
-  }
-
-  const change: JobTransition =
-    outcome.state === 'done'
-      ? { from: ['running'], to: 'done', at: at(), attempt, result: outcome.result, progress: 100 }
-      : { from: ['running'], to: outcome.state, at: at(), attempt, error: outcome.error };
-  const finished = await transitionWithRetry(store, jobId, change);
-  if (finished) {
-    deps.onEvent({ type: 'job.finished', jobId, kind: finished.kind, state: finished.state, error: finished.error });
-  }
-  return finished;
 }
 
 /** Lets the runner free what it kept for a job that will never run; a failure only costs disk. */
 export async function releaseJob(runners: RunnerMap, job: Job): Promise<void> {
   await (runners[job.kind] as Runner | undefined)?.release?.(job.spec).catch(() => undefined);
-}
-
-/**
- * Ends a job whose worker was lost and which will not be retried: its log and its error say
- * so. Does nothing unless the job is still `running` at the attempt that was lost.
- */
-export async function failLostJob(deps: LifecycleDeps, jobId: string, reason: string): Promise<Job | null> {
-  const job = await deps.store.get(jobId);
-  if (!job || job.state !== 'running') return null;
-  const fence = { attempt: job.attempt };
-  const message = `The worker running this job was lost (${reason}); the job was not retried.`;
-  await deps.store.appendLogs(jobId, [`[docker-builder] ${message}`], fence);
-  const failed = await deps.store.transition(jobId, { from: ['running'], to: 'error', at: deps.now().toISOString(), attempt: job.attempt, error: message });
-  if (failed) deps.onEvent({ type: 'job.finished', jobId, kind: failed.kind, state: failed.state, error: failed.error });
-  return failed;
 }
 
 function describeFailure(error: unknown, signal: AbortSignal): Outcome {
@@ -192,10 +191,9 @@ function settleWithin<T>(work: Promise<T>, signal: AbortSignal, graceMs: number)
   return new Promise<T>((resolve, reject) => {
     let timer: ReturnType<typeof setTimeout> | undefined;
     const onAbort = () => {
-      timer = setTimeout(
-        () => reject(new Error(`the runner did not stop within ${graceMs} ms of being aborted`)),
-        graceMs,
-      );
+      const reason: unknown = signal.reason;
+      const grace = Math.min(graceMs, reason instanceof JobAbortedError && reason.graceMs !== undefined ? reason.graceMs : graceMs);
+      timer = setTimeout(() => reject(new Error(`the runner did not stop within ${grace} ms of being aborted`)), grace);
     };
     if (signal.aborted) onAbort();
     else signal.addEventListener('abort', onAbort, { once: true });
@@ -214,12 +212,16 @@ function settleWithin<T>(work: Promise<T>, signal: AbortSignal, graceMs: number)
   });
 }
 
+/**
+ * Rides out a passing store error. A longer outage is not waited out here: this attempt stops
+ * renewing its lease, and the reaper ends the job once the store is back.
+ */
 async function transitionWithRetry(store: JobStore, jobId: string, change: JobTransition): Promise<Job | null> {
   for (let tries = 1; ; tries += 1) {
     try {
       return await store.transition(jobId, change);
     } catch (error) {
-      if (tries >= 5) throw error;
+      if (tries >= 4) throw error;
       await new Promise((resolve) => setTimeout(resolve, 200 * tries));
     }
   }

@@ -26,8 +26,12 @@ export const DEFAULT_LOG_LIMITS: LogLimits = {
 
 export interface JobLogWriter {
   write(text: string): void;
-  /** Flushes everything, adds the cap line if lines were dropped, and stops. */
-  close(): Promise<void>;
+  /**
+   * Adds the cap line if lines were dropped, waits for every write (the one in flight too),
+   * retries a failed one a few times, and stops. Resolves with how many lines could not be
+   * stored (0 when the log is complete); never rejects.
+   */
+  close(): Promise<number>;
   /** Resolves when everything written so far is stored. */
   flush(): Promise<void>;
 }
@@ -52,7 +56,7 @@ export function createJobLogWriter(options: JobLogWriterOptions): JobLogWriter {
   let closed = false;
   let timer: ReturnType<typeof setTimeout> | undefined;
   let inFlight: Promise<void> = Promise.resolve();
-  let writeError: unknown;
+  let closing: Promise<number> | undefined;
 
   const drain = async (): Promise<void> => {
     while (buffer.length > 0 && !fenced) {
@@ -64,10 +68,9 @@ export function createJobLogWriter(options: JobLogWriterOptions): JobLogWriter {
           fenced = true;
           options.onFenced();
         }
-      } catch (error) {
+      } catch {
         // Keep the lines for the next flush rather than lose them on a passing store error.
         buffer = batch.concat(buffer);
-        writeError = error;
         return;
       }
     }
@@ -101,19 +104,25 @@ export function createJobLogWriter(options: JobLogWriterOptions): JobLogWriter {
       if (buffer.length > 0) schedule();
     },
     flush,
-    async close() {
-      if (closed) return inFlight;
-      closed = true;
-      if (dropped > 0) {
-        buffer.push(
-          `[docker-builder] log limit of ${limits.maxLines} lines reached: ${dropped} more line${dropped === 1 ? ' was' : 's were'} dropped`,
-        );
+    close() {
+      if (!closed) {
+        closed = true;
+        if (dropped > 0) {
+          buffer.push(
+            `[docker-builder] log limit of ${limits.maxLines} lines reached: ${dropped} more line${dropped === 1 ? ' was' : 's were'} dropped`,
+          );
+        }
       }
-      for (let tries = 0; tries < 3 && buffer.length > 0 && !fenced; tries += 1) {
-        await flush();
-        if (buffer.length > 0) await new Promise((resolve) => setTimeout(resolve, 100 * (tries + 1)));
-      }
-      if (buffer.length > 0 && !fenced) throw writeError;
+      closing ??= (async () => {
+        for (let tries = 1; ; tries += 1) {
+          // flush() runs after the batch in flight, so lines a failed batch put back are seen here.
+          await flush();
+          if (buffer.length === 0 || fenced) return 0;
+          if (tries === 4) return buffer.length;
+          await new Promise((resolve) => setTimeout(resolve, 100 * tries));
+        }
+      })();
+      return closing;
     },
   };
 }

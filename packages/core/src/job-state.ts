@@ -12,8 +12,9 @@ export const TERMINAL_STATES: readonly JobState[] = ['done', 'error', 'cancelled
 const ALLOWED: Record<JobState, readonly JobState[]> = {
   // A queued job can fail without running: its runner is missing, or the process shut down first.
   queued: ['running', 'cancelled', 'error'],
-  // running → running: a new attempt takes over a job whose worker was lost (its lock lapsed).
-  running: ['running', 'done', 'error', 'cancelled'],
+  // running → queued: the reaper hands a job whose attempt was lost (its lease ran out) to the
+  // queue again, when the retry policy allows; the next claim starts a new attempt.
+  running: ['queued', 'done', 'error', 'cancelled'],
   done: [],
   error: [],
   cancelled: [],

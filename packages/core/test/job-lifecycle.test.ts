@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createBuilder, createInProcessQueue, type JobQueue } from '@docker-builder/core';
-import { createScriptedRunner, eventually, jobEnded } from '@docker-builder/core/testing';
+import { createScriptedRunner, eventually, jobEnded, newJob } from '@docker-builder/core/testing';
 import { createMemoryJobStore } from '@docker-builder/store-memory';
 import { BUILD, DEPLOY, scriptedBuilder } from './helpers.js';
 
@@ -195,7 +195,7 @@ describe('job lifecycle', () => {
         running -= 1;
       },
     });
-    const jobs = await Promise.all(Array.from({ length: 10 }, () => store.create({ ...newBuild() })));
+    const jobs = await Promise.all(Array.from({ length: 10 }, () => store.create(newJob('build'))));
     for (const job of jobs) await queue.enqueue(job);
     await build.started(3);
     expect(running).toBe(3);
@@ -278,44 +278,6 @@ describe('job lifecycle', () => {
     expect(build.runs).toHaveLength(1);
   });
 
-  it('lets a new attempt take over a lost job: the old attempt is fenced and aborted, the log says so', async () => {
-    const { builder, build } = scriptedBuilder({ build: [{ log: 'step 1' }, { gate: 'go' }, { log: 'step 2' }] });
-    const store = builder.store;
-    const job = await store.create({ ...newBuild() });
-    const first = builder.execute(job.id);
-    await build.reached('go');
-    await eventually(async () => (await builder.readLogs(job.id)).total === 1);
-    // A queue redelivers the job (its first worker stopped renewing its lock):
-    const second = builder.execute(job.id, undefined, { takeOver: true });
-    await build.started(2);
-    build.open('go');
-    const [lost, finished] = await Promise.all([first, second]);
-    expect(lost).toBeNull();
-    expect(finished).toMatchObject({ state: 'done', attempt: 2 });
-    expect(build.runs[0]!.context.signal.aborted).toBe(true);
-    expect((await builder.readLogs(job.id)).lines).toEqual([
-      'step 1',
-      '[docker-builder] the worker running attempt 1 was lost; attempt 2 starts over',
-      'step 1',
-      'step 2',
-    ]);
-  });
-
-  it('ends a lost job that will not be retried in error, saying why', async () => {
-    const { builder, build } = scriptedBuilder({ build: [{ hang: true }] });
-    const { id } = await builder.submitBuild(BUILD);
-    await build.started();
-    const failed = await builder.failLost(id, 'no lock renewal for 30 s');
-    expect(failed).toMatchObject({
-      state: 'error',
-      error: 'The worker running this job was lost (no lock renewal for 30 s); the job was not retried.',
-    });
-    expect((await builder.readLogs(id)).lines.at(-1)).toBe(
-      '[docker-builder] The worker running this job was lost (no lock renewal for 30 s); the job was not retried.',
-    );
-    expect(await builder.failLost(id, 'again')).toBeNull();
-  });
-
   it('reports every component in debug()', async () => {
     const { builder } = scriptedBuilder();
     const debug = await builder.debug();
@@ -329,15 +291,4 @@ describe('job lifecycle', () => {
 /** A queue whose broker is down: it refuses or throws on every enqueue. */
 function brokenQueue(enqueue: JobQueue['enqueue']): JobQueue {
   return { name: 'broken', enqueue, health: async () => ({ name: 'broken', ok: false }), close: async () => undefined };
-}
-
-function newBuild() {
-  return {
-    id: crypto.randomUUID().replace(/^(.{14})./, '$17'),
-    kind: 'build' as const,
-    spec: { service: 's', context: '.', dockerfile: 'Dockerfile', tags: ['t'], buildArgs: {}, labels: {}, noCache: false, pull: false, push: false },
-    user: null,
-    retryOf: null,
-    createdAt: new Date().toISOString(),
-  };
 }

@@ -26,18 +26,30 @@ import {
 
 export interface MemoryJobStoreOptions {
   name?: string;
+  /** The clock leases are measured by, in milliseconds; default Date.now. */
+  clock?: () => number;
 }
 
 interface Entry {
   job: Job;
   logs: string[];
   deploy: DeployMetadata | null;
+  /** When the lease runs out (clock ms); null once the job has ended or when it never had one. */
+  leaseUntil: number | null;
   /** Woken on every change to the job or its log. */
   listeners: Set<() => void>;
 }
 
 export function createMemoryJobStore(options: MemoryJobStoreOptions = {}): JobStore {
   const entries = new Map<string, Entry>();
+  const clock = options.clock ?? Date.now;
+  /** Unfinished jobs that hold a lease: what the reaper looks through. */
+  const leased = new Set<Entry>();
+  const setLease = (e: Entry, ms: number | undefined | null) => {
+    e.leaseUntil = ms === undefined || ms === null ? null : clock() + ms;
+    if (e.leaseUntil === null) leased.delete(e);
+    else leased.add(e);
+  };
   /** Ids in ascending order, which is creation order. */
   const order: string[] = [];
 
@@ -66,11 +78,13 @@ export function createMemoryJobStore(options: MemoryJobStoreOptions = {}): JobSt
   return {
     name: options.name ?? 'memory',
 
-    async create(input: NewJob) {
+    async create(input: NewJob, createOptions = {}) {
       if (entries.has(input.id)) throw new ValidationError([{ path: 'id', message: `job ${input.id} already exists` }]);
       const job = initialJob(input);
       const deploy = job.kind === 'deploy' ? { mappings: { ...job.spec.mappings }, user: job.user } : null;
-      entries.set(job.id, { job: structuredClone(job), logs: [], deploy, listeners: new Set() });
+      const e: Entry = { job: structuredClone(job), logs: [], deploy, listeners: new Set(), leaseUntil: null };
+      setLease(e, createOptions.leaseMs);
+      entries.set(job.id, e);
       order.splice(bound(order, job.id, true), 0, job.id);
       return job;
     },
@@ -105,13 +119,16 @@ export function createMemoryJobStore(options: MemoryJobStoreOptions = {}): JobSt
       for (const from of change.from) assertTransition(from, change.to);
       if (!change.from.includes(e.job.state)) return null;
       if (change.attempt !== undefined && e.job.attempt !== change.attempt) return null;
+      if (change.ifLeaseExpired && (e.leaseUntil === null || e.leaseUntil > clock())) return null;
       assertTransition(e.job.state, change.to);
       const job = e.job;
+      for (const line of change.logs ?? []) e.logs.push(line);
       job.state = change.to;
       if (change.to === 'running') {
         job.attempt += 1;
         job.startedAt = change.at;
       }
+      setLease(e, isTerminal(change.to) ? null : (change.leaseMs ?? null));
       if (isTerminal(change.to)) job.finishedAt = change.at;
       if (change.error !== undefined) job.error = change.error;
       if (change.result !== undefined) job.result = structuredClone(change.result);
@@ -126,6 +143,22 @@ export function createMemoryJobStore(options: MemoryJobStoreOptions = {}): JobSt
       e.job.progress = progress;
       notify(e);
       return true;
+    },
+
+    async renewLease(id, leaseMs, fence) {
+      const e = entry(id);
+      if (fenced(e, fence) || isTerminal(e.job.state)) return false;
+      setLease(e, leaseMs);
+      return true;
+    },
+
+    async expiredLeases(limit) {
+      const now = clock();
+      return [...leased]
+        .filter((e) => e.leaseUntil !== null && e.leaseUntil <= now)
+        .sort((a, b) => a.leaseUntil! - b.leaseUntil!)
+        .slice(0, Math.max(0, limit))
+        .map((e) => ({ id: e.job.id, state: e.job.state, attempt: e.job.attempt, expiredAt: new Date(e.leaseUntil!).toISOString() }));
     },
 
     async requestCancel(id, at) {
@@ -146,7 +179,8 @@ export function createMemoryJobStore(options: MemoryJobStoreOptions = {}): JobSt
 
     async appendLogs(id, lines, fence) {
       const e = entry(id);
-      if (fenced(e, fence) || isTerminal(e.job.state)) return null;
+      // A fenced write belongs to a running attempt; once the job is queued again it is refused too.
+      if (fenced(e, fence) || isTerminal(e.job.state) || (fence && e.job.state !== 'running')) return null;
       for (const line of lines) e.logs.push(line);
       if (lines.length > 0) notify(e);
       return e.logs.length;

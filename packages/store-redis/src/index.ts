@@ -3,5 +3,5 @@ export { createRedisJobStore, type RedisJobStoreOptions } from './redis-job-stor
 export { storeKeys, type StoreKeys } from './keys.js';
 export { createRedisConnection, redactRedisUrl, evictionPolicyWarning, type RedisRole } from './connection.js';
 export { createBullMQJobQueue, DEFAULT_QUEUE_NAME, DEFAULT_BULL_PREFIX, type BullMQOptions, type QueuePayload } from './bullmq-job-queue.js';
-export { createRedisWorker, type RedisWorker, type RedisWorkerOptions, type WorkerBuilder, type WorkerEvent } from './redis-worker.js';
+export { createRedisWorker, DEFAULT_SHUTDOWN_DEADLINE_MS, type RedisWorker, type RedisWorkerOptions, type WorkerBuilder, type WorkerEvent } from './redis-worker.js';
 export { runLogDoctor, type DoctorOptions, type DoctorReport, type DoctorFinding } from './log-doctor/doctor.js';

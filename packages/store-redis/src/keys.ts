@@ -9,6 +9,8 @@ import { JOB_KINDS, JOB_STATES, type JobKind, type JobState } from '@docker-buil
 export interface StoreKeys {
   /** Sorted set of every job id (all scores 0, so members sort by id, which is creation time). */
   ids: string;
+  /** Sorted set of unfinished jobs by when their lease runs out (ms, by Redis's clock). */
+  leases: string;
   /** The same, one set per kind and state: the filters of `list`. */
   index(kind: JobKind, state: JobState): string;
   /** All index sets, in the order the Lua scripts expect (kind-major, then state). */
@@ -27,6 +29,7 @@ export function storeKeys(prefix: string): StoreKeys {
   const index = (kind: JobKind, state: JobState) => `${prefix}jobs:kind:${kind}:state:${state}`;
   return {
     ids: `${prefix}jobs:ids`,
+    leases: `${prefix}jobs:leases`,
     index,
     allIndexes: JOB_KINDS.flatMap((kind) => JOB_STATES.map((state) => index(kind, state))),
     job: (id) => `${prefix}job:${id}`,

@@ -16,6 +16,7 @@ import {
   isTerminal,
   type ComponentHealth,
   type DeployMetadata,
+  type ExpiredLease,
   type Job,
   type JobKind,
   type JobListQuery,
@@ -32,6 +33,7 @@ import { fromHash, pairsToObject, toHashFields } from './job-hash.js';
 import { createJobNotifications } from './job-notifications.js';
 import { storeKeys } from './keys.js';
 import { storeScripts } from './scripts.js';
+import { execChecked } from './checked-replies.js';
 
 export interface RedisJobStoreOptions {
   /** A Redis URL (the store opens and closes its own connection) or an ioredis instance (yours to close). */
@@ -63,12 +65,18 @@ export function createRedisJobStore(options: RedisJobStoreOptions): JobStore & {
   const pollMs = options.pollIntervalMs ?? 1_000;
   const retention = options.retentionSeconds ?? 0;
 
-  /** Redis being unreachable becomes a StoreUnavailableError (503); our own errors pass through. */
+  /**
+   * Redis being unreachable, or refusing a command (out of memory, a key of the wrong type),
+   * becomes a StoreUnavailableError (503) that says which; our own errors pass through.
+   */
   const guard = async <T>(work: () => Promise<T>): Promise<T> => {
     try {
       return await work();
     } catch (error) {
-      if (isBuilderError(error) || (error as Error | undefined)?.name === 'ReplyError') throw error;
+      if (isBuilderError(error)) throw error;
+      if ((error as Error | undefined)?.name === 'ReplyError') {
+        throw new StoreUnavailableError(`Redis refused a command: ${(error as Error).message}`, { cause: error });
+      }
       throw new StoreUnavailableError(`${unreachable()}.`, { cause: error });
     }
   };
@@ -83,13 +91,13 @@ export function createRedisJobStore(options: RedisJobStoreOptions): JobStore & {
     redis,
     prefix,
 
-    create: (input: NewJob) =>
+    create: (input: NewJob, createOptions = {}) =>
       guard(async () => {
         const job = initialJob(input);
         const deploy = job.kind === 'deploy' ? JSON.stringify(job.spec.mappings) : '';
         const created = await scripts.create(
-          [keys.job(job.id), keys.ids, keys.index(job.kind, 'queued'), keys.deploy(job.id)],
-          [job.id, deploy, JSON.stringify(job.user), ...toHashFields(job)],
+          [keys.job(job.id), keys.ids, keys.index(job.kind, 'queued'), keys.deploy(job.id), keys.leases],
+          [job.id, deploy, JSON.stringify(job.user), leaseArg(createOptions.leaseMs), ...toHashFields(job)],
         );
         if (created !== 1) throw new ValidationError([{ path: 'id', message: `job ${job.id} already exists` }]);
         return job;
@@ -112,7 +120,7 @@ export function createRedisJobStore(options: RedisJobStoreOptions): JobStore & {
           if (ids.length === 0) break;
           const pipeline = redis.pipeline();
           for (const id of ids) pipeline.hgetall(keys.job(id));
-          const hashes = ((await pipeline.exec()) ?? []).map(([, value]) => value as Record<string, string>);
+          const hashes = (await execChecked(pipeline)) as Array<Record<string, string>>;
           const gone: string[] = [];
           ids.forEach((id, i) => {
             const job = fromHash(hashes[i] ?? {});
@@ -134,7 +142,7 @@ export function createRedisJobStore(options: RedisJobStoreOptions): JobStore & {
       guard(async () => {
         for (const from of change.from) assertTransition(from, change.to);
         const result = await scripts.transition(
-          [keys.job(id), keys.logs(id), keys.deploy(id), ...keys.allIndexes],
+          [keys.job(id), keys.logs(id), keys.deploy(id), keys.leases, ...keys.allIndexes],
           [
             change.to,
             change.at,
@@ -145,7 +153,10 @@ export function createRedisJobStore(options: RedisJobStoreOptions): JobStore & {
             change.progress === undefined ? '' : String(change.progress),
             String(retention),
             keys.events(id),
-            ...change.from,
+            change.from.join(','),
+            leaseArg(change.leaseMs),
+            change.ifLeaseExpired ? '1' : '0',
+            ...(change.logs ?? []),
           ],
         );
         if (result === -1) throw new JobNotFoundError(id);
@@ -155,6 +166,32 @@ export function createRedisJobStore(options: RedisJobStoreOptions): JobStore & {
 
     setProgress: (id, progress, fence) =>
       guard(async () => (await scripts.setProgress([keys.job(id)], [String(fence.attempt), String(progress), keys.events(id)])) === 1),
+
+    renewLease: (id, leaseMs, fence) =>
+      guard(async () => {
+        const result = await scripts.renewLease([keys.job(id), keys.leases], [id, String(fence.attempt), leaseArg(leaseMs)]);
+        if (result === -1) throw new JobNotFoundError(id);
+        return result === 1;
+      }),
+
+    expiredLeases: (limit) =>
+      guard(async (): Promise<ExpiredLease[]> => {
+        const [, pairs] = await scripts.expiredLeases([keys.leases], [String(Math.max(0, Math.floor(limit)))]);
+        if (pairs.length === 0) return [];
+        const pipeline = redis.pipeline();
+        for (let i = 0; i < pairs.length; i += 2) pipeline.hmget(keys.job(pairs[i]!), 'state', 'attempt');
+        const fields = (await execChecked(pipeline)) as Array<[string | null, string | null]>;
+        const expired: ExpiredLease[] = [];
+        const gone: string[] = [];
+        fields.forEach(([state, attempt], i) => {
+          const id = pairs[i * 2]!;
+          if (state === null || isTerminal(state as JobState)) gone.push(id);
+          else expired.push({ id, state: state as JobState, attempt: Number(attempt), expiredAt: new Date(Number(pairs[i * 2 + 1])).toISOString() });
+        });
+        // A job deleted by hand (or expired by retention) holds no lease any more.
+        if (gone.length > 0) await redis.zrem(keys.leases, ...gone);
+        return expired;
+      }),
 
     requestCancel: (id, at) =>
       guard(async () => {
@@ -190,27 +227,29 @@ export function createRedisJobStore(options: RedisJobStoreOptions): JobStore & {
     readLogs: (id, { from, limit }) =>
       guard(async () => {
         await mustExist(id);
-        const start = Math.max(0, from);
-        const take = limit === undefined ? -1 : Math.max(0, limit);
-        const [[, lines], [, total]] = (await redis
-          .multi()
-          .lrange(keys.logs(id), start, take === -1 ? -1 : start + take - 1)
-          .llen(keys.logs(id))
-          .exec()) as [[null, string[]], [null, number]];
-        const returned = take === 0 ? [] : lines;
-        return { lines: returned, next: start + returned.length, total };
+        const start = logIndex(from);
+        const take = limit === undefined ? -1 : logIndex(limit);
+        // Only a length was asked for: LLEN, not a read of the whole log.
+        if (take === 0) return { lines: [], next: start, total: await redis.llen(keys.logs(id)) };
+        const [lines, total] = (await execChecked(
+          redis
+            .multi()
+            .lrange(keys.logs(id), start, take === -1 ? -1 : start + take - 1)
+            .llen(keys.logs(id)),
+        )) as [string[], number];
+        return { lines, next: start + lines.length, total };
       }),
 
     async *followLogs(id, { from, signal }): AsyncGenerator<LogEntry> {
       const listener = await notifications.listen(keys.events(id));
       try {
         await guard(() => mustExist(id));
-        let next = Math.max(0, from);
+        let next = logIndex(from);
         while (!signal?.aborted) {
           // One transaction, so "finished" and "these are the last lines" are seen together.
-          const [[, lines], [, state]] = (await guard(() =>
-            redis.multi().lrange(keys.logs(id), next, next + LOG_PAGE - 1).hget(keys.job(id), 'state').exec(),
-          )) as [[null, string[]], [null, string | null]];
+          const [lines, state] = (await guard(() =>
+            execChecked(redis.multi().lrange(keys.logs(id), next, next + LOG_PAGE - 1).hget(keys.job(id), 'state')),
+          )) as [string[], string | null];
           for (const line of lines) {
             yield { index: next, line };
             next += 1;
@@ -277,5 +316,15 @@ function indexSets(keys: ReturnType<typeof storeKeys>, kind: JobKind | undefined
 async function forgetExpired(redis: Redis, sets: string[], ids: string[]): Promise<void> {
   const pipeline = redis.pipeline();
   for (const set of sets) pipeline.zrem(set, ...ids);
-  await pipeline.exec();
+  await execChecked(pipeline);
+}
+
+function leaseArg(ms: number | undefined): string {
+  return ms === undefined ? '' : String(Math.max(0, Math.ceil(ms)));
+}
+
+/** A log position Redis accepts: a whole number from 0 to 2^53 − 1 (LRANGE would refuse 1e23). */
+function logIndex(value: number): number {
+  if (!Number.isFinite(value) || value <= 0) return 0;
+  return Math.min(Math.floor(value), Number.MAX_SAFE_INTEGER);
 }

@@ -7,33 +7,50 @@ import type { Redis } from 'ioredis';
 
 const TERMINAL = `(state == 'done' or state == 'error' or state == 'cancelled')`;
 
-/** KEYS: job, ids, index(kind, queued), deploy. ARGV: id, mappings JSON or '', user JSON, field/value pairs… */
+/** Redis's own clock in milliseconds: leases never depend on the clocks of the machines that renew them. */
+const NOW_MS = `local clock = redis.call('TIME')
+local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)`;
+
+/** KEYS: job, ids, index(kind, queued), deploy, leases. ARGV: id, mappings JSON or '', user JSON, lease ms or '', field/value pairs… */
 const CREATE = `
 if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
-redis.call('HSET', KEYS[1], unpack(ARGV, 4))
+redis.call('HSET', KEYS[1], unpack(ARGV, 5))
 redis.call('ZADD', KEYS[2], 0, ARGV[1])
 redis.call('ZADD', KEYS[3], 0, ARGV[1])
 if ARGV[2] ~= '' then redis.call('HSET', KEYS[4], 'mappings', ARGV[2], 'user', ARGV[3]) end
+if ARGV[4] ~= '' then
+  ${NOW_MS}
+  redis.call('ZADD', KEYS[5], now + tonumber(ARGV[4]), ARGV[1])
+end
 return 1`;
 
 /**
- * KEYS: job, logs, deploy, then the ten index sets (build × 5 states, deploy × 5 states).
+ * KEYS: job, logs, deploy, leases, then the ten index sets (build × 5 states, deploy × 5 states).
  * ARGV: to, at, attempt fence or '', error, set-error flag, result JSON or '', progress or '',
- * retention seconds, events channel, then the accepted from-states.
+ * retention seconds, events channel, accepted from-states (comma-separated), lease ms or '',
+ * only-if-lease-expired flag, then log lines to append in the same step.
  */
 const TRANSITION = `
 local job = KEYS[1]
 local state = redis.call('HGET', job, 'state')
 if not state then return -1 end
 local accepted = false
-for i = 10, #ARGV do if ARGV[i] == state then accepted = true end end
+for from in string.gmatch(ARGV[10], '[^,]+') do if from == state then accepted = true end end
 if not accepted then return 0 end
 if ARGV[3] ~= '' and redis.call('HGET', job, 'attempt') ~= ARGV[3] then return 0 end
+local id = redis.call('HGET', job, 'id')
+${NOW_MS}
+if ARGV[12] == '1' then
+  local deadline = redis.call('ZSCORE', KEYS[4], id)
+  if not deadline or tonumber(deadline) > now then return 0 end
+end
 local kinds = { build = 0, deploy = 1 }
 local states = { queued = 1, running = 2, done = 3, error = 4, cancelled = 5 }
 local kind = redis.call('HGET', job, 'kind')
-local id = redis.call('HGET', job, 'id')
 local to = ARGV[1]
+for i = 13, #ARGV, 1000 do
+  redis.call('RPUSH', KEYS[2], unpack(ARGV, i, math.min(i + 999, #ARGV)))
+end
 redis.call('HSET', job, 'state', to)
 if to == 'running' then
   redis.call('HINCRBY', job, 'attempt', 1)
@@ -44,8 +61,13 @@ if terminal then redis.call('HSET', job, 'finishedAt', ARGV[2]) end
 if ARGV[5] == '1' then redis.call('HSET', job, 'error', ARGV[4]) end
 if ARGV[6] ~= '' then redis.call('HSET', job, 'result', ARGV[6]) end
 if ARGV[7] ~= '' then redis.call('HSET', job, 'progress', ARGV[7]) end
-redis.call('ZREM', KEYS[3 + kinds[kind] * 5 + states[state]], id)
-redis.call('ZADD', KEYS[3 + kinds[kind] * 5 + states[to]], 0, id)
+if terminal or ARGV[11] == '' then
+  redis.call('ZREM', KEYS[4], id)
+else
+  redis.call('ZADD', KEYS[4], now + tonumber(ARGV[11]), id)
+end
+redis.call('ZREM', KEYS[4 + kinds[kind] * 5 + states[state]], id)
+redis.call('ZADD', KEYS[4 + kinds[kind] * 5 + states[to]], 0, id)
 local ttl = tonumber(ARGV[8])
 if terminal and ttl > 0 then
   redis.call('EXPIRE', job, ttl)
@@ -55,12 +77,27 @@ end
 redis.call('PUBLISH', ARGV[9], 'state')
 return redis.call('HGETALL', job)`;
 
+/** KEYS: job, leases. ARGV: id, attempt, lease ms. Extends the lease of an unfinished job at that attempt. */
+const RENEW_LEASE = `
+local state = redis.call('HGET', KEYS[1], 'state')
+if not state then return -1 end
+if ${TERMINAL} then return 0 end
+if redis.call('HGET', KEYS[1], 'attempt') ~= ARGV[2] then return 0 end
+${NOW_MS}
+redis.call('ZADD', KEYS[2], now + tonumber(ARGV[3]), ARGV[1])
+return 1`;
+
+/** KEYS: leases. ARGV: limit. Returns Redis's time (ms), then id/deadline pairs of the leases that ran out. */
+const EXPIRED_LEASES = `
+${NOW_MS}
+return { now, redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now, 'WITHSCORES', 'LIMIT', 0, tonumber(ARGV[1])) }`;
+
 /** KEYS: job, logs. ARGV: attempt fence or '', events channel, lines… Returns the new length, -1 unknown job, -2 refused. */
 const APPEND_LOGS = `
 local state = redis.call('HGET', KEYS[1], 'state')
 if not state then return -1 end
 if ${TERMINAL} then return -2 end
-if ARGV[1] ~= '' and redis.call('HGET', KEYS[1], 'attempt') ~= ARGV[1] then return -2 end
+if ARGV[1] ~= '' and (state ~= 'running' or redis.call('HGET', KEYS[1], 'attempt') ~= ARGV[1]) then return -2 end
 if #ARGV < 3 then return redis.call('LLEN', KEYS[2]) end
 local length = 0
 for i = 3, #ARGV, 1000 do
@@ -97,6 +134,8 @@ export interface StoreScripts {
   appendLogs(keys: string[], args: Args): Promise<number>;
   setProgress(keys: string[], args: Args): Promise<number>;
   requestCancel(keys: string[], args: Args): Promise<ScriptResult>;
+  renewLease(keys: string[], args: Args): Promise<number>;
+  expiredLeases(keys: string[], args: Args): Promise<[number, string[]]>;
 }
 
 const SCRIPTS = {
@@ -105,6 +144,8 @@ const SCRIPTS = {
   dbAppendLogs: APPEND_LOGS,
   dbSetProgress: SET_PROGRESS,
   dbRequestCancel: REQUEST_CANCEL,
+  dbRenewLease: RENEW_LEASE,
+  dbExpiredLeases: EXPIRED_LEASES,
 };
 
 /** Registers the scripts on the connection (EVALSHA, loaded once) and returns typed callers. */
@@ -120,5 +161,7 @@ export function storeScripts(redis: Redis): StoreScripts {
     appendLogs: call('dbAppendLogs') as StoreScripts['appendLogs'],
     setProgress: call('dbSetProgress') as StoreScripts['setProgress'],
     requestCancel: call('dbRequestCancel'),
+    renewLease: call('dbRenewLease') as StoreScripts['renewLease'],
+    expiredLeases: call('dbExpiredLeases') as unknown as StoreScripts['expiredLeases'],
   };
 }

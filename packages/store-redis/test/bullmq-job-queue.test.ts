@@ -17,7 +17,6 @@ jobQueueContract('bullmq', {
           await execute(id, signal!);
           return null;
         },
-        failLost: async () => null,
         close: async () => undefined,
       },
     });

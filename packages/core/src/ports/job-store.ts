@@ -34,6 +34,25 @@ export interface JobTransition {
   error?: string | null;
   result?: unknown;
   progress?: number;
+  /**
+   * The job's lease after the move: how long its new owner has before it must renew (a claim)
+   * or before the job is handed to the queue again (a move back to `queued`). A terminal move
+   * drops the lease.
+   */
+  leaseMs?: number;
+  /** Only if the job's lease has expired: the reaper's moves never race an owner that renewed. */
+  ifLeaseExpired?: boolean;
+  /** Lines appended to the log in the same atomic step, before a terminal move closes it. */
+  logs?: readonly string[];
+}
+
+/** An unfinished job whose lease ran out: nobody renewed it in time. */
+export interface ExpiredLease {
+  id: string;
+  state: JobState;
+  attempt: number;
+  /** ISO timestamp: when the lease ran out, by the store's clock. */
+  expiredAt: string;
 }
 
 /** Lifecycle writes carry the attempt they belong to; a store refuses stale ones. */
@@ -58,8 +77,11 @@ export interface LogSlice {
 export interface JobStore {
   readonly name: string;
 
-  /** Stores a new `queued` job (and, for deploys, its deploy metadata). */
-  create(job: NewJob): Promise<Job>;
+  /**
+   * Stores a new `queued` job (and, for deploys, its deploy metadata). With `leaseMs`, the job
+   * is handed to the queue again if nobody has claimed it by then (see `expiredLeases`).
+   */
+  create(job: NewJob, options?: { leaseMs?: number }): Promise<Job>;
   get(id: string): Promise<Job | null>;
   list(query: JobListQuery): Promise<JobPage>;
 
@@ -71,6 +93,16 @@ export interface JobStore {
   transition(id: string, change: JobTransition): Promise<Job | null>;
   /** False when the fence is stale or the job is no longer running. */
   setProgress(id: string, progress: number, fence: Fence): Promise<boolean>;
+
+  /**
+   * Leases: every unfinished job has a deadline, measured by the store's clock (durations, not
+   * timestamps, cross the port, so workers' clocks never matter). A running attempt renews its
+   * lease while it lives; a queued job's lease says when to hand it to the queue again.
+   * Extends the lease of a job that is queued or running at `fence.attempt`; false otherwise.
+   */
+  renewLease(id: string, leaseMs: number, fence: Fence): Promise<boolean>;
+  /** Unfinished jobs whose lease has run out, longest expired first; cheap to call often, from many processes. */
+  expiredLeases(limit: number): Promise<ExpiredLease[]>;
 
   /**
    * Marks a running job as asked to stop and wakes `watchCancel` everywhere. Returns the job,
@@ -85,7 +117,7 @@ export interface JobStore {
 
   /**
    * Appends lines in order, atomically as a batch. Returns the log's new length, or null when
-   * refused: the fence is stale or the job has ended (a finished job's log never grows, so a
+   * refused: the fence is stale (or its attempt is no longer running) or the job has ended (a finished job's log never grows, so a
    * follower that saw the end saw every line).
    */
   appendLogs(id: string, lines: readonly string[], fence?: Fence): Promise<number | null>;

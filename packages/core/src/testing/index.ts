@@ -6,3 +6,4 @@ export { createScriptedRunner, type ScriptStep, type ScriptedRunner, type Script
 export { buildSpec, deploySpec, newJob, SEED_MAPPINGS } from './fixtures.js';
 export { collect, delay, eventually, jobEnded } from './collect.js';
 export { stripAnsi } from '../ansi.js';
+export { createFaultyStore, type Fault, type FaultyStore } from './faulty-store.js';

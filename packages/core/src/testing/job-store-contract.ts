@@ -125,20 +125,86 @@ export function jobStoreContract(name: string, options: JobStoreContractOptions)
         expect((await store.readLogs(job.id, { from: 0 })).lines).toEqual([]);
       });
 
-      it('lets a new attempt take over a running job, and fences the old one', async () => {
-        const job = await running();
-        const taken = await store.transition(job.id, { from: ['running'], to: 'running', at: at() });
-        expect(taken).toMatchObject({ state: 'running', attempt: 2 });
-        expect(await store.appendLogs(job.id, ['old attempt'], { attempt: 1 })).toBeNull();
-        expect(await store.appendLogs(job.id, ['new attempt'], { attempt: 2 })).toBe(1);
-        expect(await store.transition(job.id, { from: ['running'], to: 'done', at: at(), attempt: 1 })).toBeNull();
-        expect(await store.transition(job.id, { from: ['running'], to: 'done', at: at(), attempt: 2 })).toMatchObject({ state: 'done' });
-      });
-
       it('stores progress of a running job', async () => {
         const job = await running();
         expect(await store.setProgress(job.id, 42, { attempt: job.attempt })).toBe(true);
         expect((await store.get(job.id))?.progress).toBe(42);
+      });
+    });
+
+    describe('leases', () => {
+      const expiredIds = async () => (await store.expiredLeases(100)).map((lease) => lease.id);
+
+      it('a claim holds a lease that runs out unless renewed', async () => {
+        const job = await created();
+        const claimed = await store.transition(job.id, { from: ['queued'], to: 'running', at: at(), leaseMs: 150 });
+        expect(await expiredIds()).not.toContain(job.id);
+        await delay(100);
+        expect(await store.renewLease(job.id, 150, { attempt: claimed!.attempt })).toBe(true);
+        await delay(100);
+        expect(await expiredIds()).not.toContain(job.id);
+        await delay(120);
+        const [lease] = (await store.expiredLeases(100)).filter((l) => l.id === job.id);
+        expect(lease).toMatchObject({ id: job.id, state: 'running', attempt: 1 });
+        expect(Date.parse(lease!.expiredAt)).toBeLessThanOrEqual(Date.now() + 50);
+      });
+
+      it('a queued job created with a lease shows up once it runs out, and a claim replaces it', async () => {
+        const waiting = await store.create(newJob('build'), { leaseMs: 30 });
+        const claimedSoon = await store.create(newJob('build'), { leaseMs: 30 });
+        await store.transition(claimedSoon.id, { from: ['queued'], to: 'running', at: at(), leaseMs: 10_000 });
+        await delay(60);
+        const expired = await store.expiredLeases(100);
+        expect(expired.find((l) => l.id === waiting.id)).toMatchObject({ state: 'queued', attempt: 0 });
+        expect(expired.map((l) => l.id)).not.toContain(claimedSoon.id);
+      });
+
+      it('refuses a renewal from another attempt or for a finished job, and an end drops the lease', async () => {
+        const job = await created();
+        await store.transition(job.id, { from: ['queued'], to: 'running', at: at(), leaseMs: 20 });
+        expect(await store.renewLease(job.id, 20, { attempt: 2 })).toBe(false);
+        await store.transition(job.id, { from: ['running'], to: 'done', at: at(), attempt: 1 });
+        expect(await store.renewLease(job.id, 20, { attempt: 1 })).toBe(false);
+        await delay(40);
+        expect(await expiredIds()).not.toContain(job.id);
+      });
+
+      it('moves a job only if its lease has run out, when asked to', async () => {
+        const job = await created();
+        await store.transition(job.id, { from: ['queued'], to: 'running', at: at(), leaseMs: 80 });
+        const reap = () => store.transition(job.id, { from: ['running'], to: 'error', at: at(), attempt: 1, ifLeaseExpired: true, error: 'lost' });
+        expect(await reap()).toBeNull();
+        await delay(120);
+        const results = await Promise.all(Array.from({ length: 10 }, reap));
+        expect(results.filter(Boolean)).toHaveLength(1);
+        expect(await store.get(job.id)).toMatchObject({ state: 'error', error: 'lost' });
+      });
+
+      it('queues a running job again with a fresh lease; the next claim is a new attempt', async () => {
+        const job = await created();
+        await store.transition(job.id, { from: ['queued'], to: 'running', at: at(), leaseMs: 10 });
+        await delay(30);
+        const requeued = await store.transition(job.id, { from: ['running'], to: 'queued', at: at(), attempt: 1, ifLeaseExpired: true, leaseMs: 10_000 });
+        expect(requeued).toMatchObject({ state: 'queued', attempt: 1 });
+        expect(await expiredIds()).not.toContain(job.id);
+        expect((await store.list({ limit: 10, states: ['queued'] })).jobs.map((j) => j.id)).toContain(job.id);
+        // The lost attempt is still attempt 1 until the next claim, but it may no longer write.
+        expect(await store.appendLogs(job.id, ['late line of attempt 1'], { attempt: 1 })).toBeNull();
+        const again = await store.transition(job.id, { from: ['queued'], to: 'running', at: at(), leaseMs: 10_000 });
+        expect(again).toMatchObject({ state: 'running', attempt: 2 });
+        expect(await store.appendLogs(job.id, ['from attempt 1'], { attempt: 1 })).toBeNull();
+      });
+
+      it('appends the lines given with a move in the same step, before the end closes the log', async () => {
+        const job = await running();
+        await store.appendLogs(job.id, ['first'], { attempt: 1 });
+        const following = collect(store.followLogs(job.id, { from: 0 }));
+        const done = await store.transition(job.id, { from: ['running'], to: 'error', at: at(), attempt: 1, error: 'x', logs: ['last words', 'really last'] });
+        expect(done?.state).toBe('error');
+        expect((await following).map((e) => e.line)).toEqual(['first', 'last words', 'really last']);
+        const refused = await store.transition(job.id, { from: ['running'], to: 'done', at: at(), logs: ['never'] });
+        expect(refused).toBeNull();
+        expect((await store.readLogs(job.id, { from: 0 })).lines).toEqual(['first', 'last words', 'really last']);
       });
     });
 
@@ -189,6 +255,16 @@ export function jobStoreContract(name: string, options: JobStoreContractOptions)
         expect(await store.readLogs(job.id, { from: 1, limit: 2 })).toEqual({ lines: ['two', 'three'], next: 3, total: 4 });
         expect(await store.readLogs(job.id, { from: 9 })).toEqual({ lines: [], next: 9, total: 4 });
         expect(await store.readLogs(job.id, { from: 0, limit: 0 })).toEqual({ lines: [], next: 0, total: 4 });
+        expect(await store.readLogs(job.id, { from: 2, limit: 0 })).toEqual({ lines: [], next: 2, total: 4 });
+      });
+
+      it('answers an offset past any log with nothing, however large', async () => {
+        const job = await running();
+        await store.appendLogs(job.id, ['one'], { attempt: 1 });
+        const slice = await store.readLogs(job.id, { from: 1e23 });
+        expect(slice.lines).toEqual([]);
+        expect(slice.total).toBe(1);
+        expect(await collect(store.followLogs(job.id, { from: 1e23, signal: AbortSignal.timeout(200) }))).toEqual([]);
       });
 
       it('keeps every line of concurrent batches, each batch contiguous', async () => {

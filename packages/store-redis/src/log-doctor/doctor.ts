@@ -8,6 +8,7 @@ import type { Redis } from 'ioredis';
 import { initialJob, type Job } from '@docker-builder/core';
 import { storeKeys } from '../keys.js';
 import { toHashFields } from '../job-hash.js';
+import { execChecked } from '../checked-replies.js';
 import { classify, seedLogLines, toText, splitLines, type PayloadKind } from './classify.js';
 
 export interface DoctorOptions {
@@ -53,7 +54,7 @@ export async function runLogDoctor(options: DoctorOptions): Promise<DoctorReport
     if (options.fix) {
       finding.backupKey = `${keys.logs(id)}:backup:${stamp}`;
       const lines = values.flatMap((value) => (classify(value) === 'text' ? [value.toString('utf8')] : splitLines(toText(value))));
-      await redis.multi().copy(keys.logs(id), finding.backupKey).del(keys.logs(id)).rpush(keys.logs(id), ...lines).exec();
+      await execChecked(redis.multi().copy(keys.logs(id), finding.backupKey).del(keys.logs(id)).rpush(keys.logs(id), ...lines));
     }
     report.findings.push(finding);
   }
@@ -73,7 +74,7 @@ export async function runLogDoctor(options: DoctorOptions): Promise<DoctorReport
         if (finding.action === 'migrated') await migrate(redis, keys, seed, id, raw, now());
       } else if (!clean && options.fix) {
         finding.backupKey = `${jobKey}:logs:backup:${stamp}`;
-        await redis.multi().set(finding.backupKey, logs).hset(jobKey, 'logs', JSON.stringify(seedLogLines(logs))).exec();
+        await execChecked(redis.multi().set(finding.backupKey, logs).hset(jobKey, 'logs', JSON.stringify(seedLogLines(logs))));
         finding.action = 'fixed';
       } else {
         finding.action = clean ? 'would migrate' : 'would fix';
@@ -143,7 +144,7 @@ async function migrate(
     .del(keys.logs(id));
   if (lines.length > 0) transaction.rpush(keys.logs(id), ...lines);
   if (mappings) transaction.hset(keys.deploy(id), 'mappings', JSON.stringify(mappings), 'user', JSON.stringify(user));
-  await transaction.exec();
+  await execChecked(transaction);
 }
 
 function parseSeedUser(value: string): Job['user'] {
