@@ -164,7 +164,7 @@ export function createBuilder(options: BuilderOptions): Builder {
    * delivery finds the job claimed, so a job never runs twice at once.
    */
   async function hand(job: Job): Promise<{ to: 'queue' | 'fallback' } | { to: null; reason: string }> {
-    const ref = { id: job.id, kind: job.kind };
+    const ref = { id: job.id, kind: job.kind, attempt: job.attempt };
     let reason: string;
     try {
       const result = await queue.enqueue(ref);

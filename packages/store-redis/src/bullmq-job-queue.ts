@@ -44,7 +44,9 @@ export function createBullMQJobQueue(options: BullMQOptions): JobQueue & { reado
       if (closed) return { accepted: false, reason: 'the queue is closed' };
       try {
         await whenReady(connection, 2_000);
-        await queue.add(job.kind, { jobId: job.id }, { jobId: job.id });
+        // BullMQ ignores an id it holds: the same job handed over twice is delivered once, and a
+        // job queued again after a lost attempt gets an id of its own.
+        await queue.add(job.kind, { jobId: job.id }, { jobId: job.attempt ? `${job.id}-after-${job.attempt}` : job.id });
         return { accepted: true };
       } catch (error) {
         return { accepted: false, reason: `Redis queue unavailable: ${(error as Error).message}` };

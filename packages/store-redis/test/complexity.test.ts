@@ -78,4 +78,31 @@ describe('Redis store complexity', () => {
     await small.close();
     await large.close();
   }, 120_000);
+
+  it('answers a log\'s length without reading the log: the same bytes for 100 or 100,000 lines', async () => {
+    const connection = new Redis(server.url);
+    const store = createRedisJobStore({ redis: connection, prefix: 'length:' });
+    const logOf = async (lines: number) => {
+      const job = await store.create(newJob('build'));
+      await store.transition(job.id, { from: ['queued'], to: 'running', at: new Date().toISOString() });
+      const batch = Array.from({ length: 1000 }, (_, i) => `a log line of a realistic length, number ${i}`);
+      for (let written = 0; written < lines; written += 1000) await store.appendLogs(job.id, batch.slice(0, lines - written), { attempt: 1 });
+      return job.id;
+    };
+    /** Bytes Redis sent this connection to answer one length query (issue 9, item 11). */
+    const bytesForLength = async (id: string) => {
+      const before = connection.stream.bytesRead;
+      expect((await store.readLogs(id, { from: 0, limit: 0 })).lines).toEqual([]);
+      return connection.stream.bytesRead - before;
+    };
+    const short = await logOf(100);
+    const long = await logOf(100_000);
+    expect((await store.readLogs(long, { from: 0, limit: 0 })).total).toBe(100_000);
+    const few = await bytesForLength(short);
+    const many = await bytesForLength(long);
+    expect(many).toBeLessThan(few * 1.5);
+    expect(many).toBeLessThan(1_000);
+    await store.close();
+    connection.disconnect();
+  }, 60_000);
 });

@@ -5,6 +5,12 @@ import type { ComponentHealth } from './health.js';
 export interface QueuedJobRef {
   id: string;
   kind: JobKind;
+  /**
+   * Attempts the job has had (0 for a new job). A queue that ignores an id it already holds
+   * keys on id and attempt, so a job queued again after a lost attempt is never mistaken for
+   * the lost attempt's delivery.
+   */
+  attempt?: number;
 }
 
 export interface EnqueueResult {
