@@ -7,9 +7,20 @@ const conditions = ['@docker-builder/source', ...defaultServerConditions];
 export default defineConfig({
   ssr: { resolve: { conditions } },
   test: {
-    include: ['packages/*/test/**/*.test.{ts,tsx}', 'examples/*/test/**/*.test.ts'],
     globalSetup: ['test-support/global-setup.ts'],
     testTimeout: 20_000,
     hookTimeout: 30_000,
+    projects: [
+      {
+        extends: true,
+        test: { name: 'unit', include: ['packages/*/test/**/*.test.{ts,tsx}', 'examples/*/test/**/*.test.ts'] },
+      },
+      {
+        // The reliability suite: faults injected for real (processes killed, Redis stopped,
+        // clients dropped) that the README's promises rest on. `pnpm test:faults` runs it alone.
+        extends: true,
+        test: { name: 'faults', include: ['faults/**/*.faults.test.ts'], testTimeout: 60_000 },
+      },
+    ],
   },
 });

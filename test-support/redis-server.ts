@@ -18,6 +18,8 @@ export interface RedisServer {
   halt(): Promise<void>;
   /** Starts the server again on the same port and data (with appendonly, the data survives). */
   restart(): Promise<void>;
+  /** Kills the server with SIGKILL, as the OOM killer or a power cut would: no final fsync. */
+  crash(): Promise<void>;
 }
 
 export async function startRedisServer(options: { appendOnly?: boolean } = {}): Promise<RedisServer> {
@@ -27,10 +29,10 @@ export async function startRedisServer(options: { appendOnly?: boolean } = {}): 
   let child = spawn('redis-server', args, { stdio: 'ignore' });
   const url = `redis://127.0.0.1:${port}`;
   await waitForPing(port);
-  const stop = async () => {
-    if (child.exitCode !== null) return;
+  const stop = async (signal: NodeJS.Signals = 'SIGTERM') => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
     const exited = new Promise((resolve) => child.once('exit', resolve));
-    child.kill('SIGTERM');
+    child.kill(signal);
     await exited;
   };
   return {
@@ -40,7 +42,8 @@ export async function startRedisServer(options: { appendOnly?: boolean } = {}): 
       await stop();
       rmSync(dir, { recursive: true, force: true });
     },
-    halt: stop,
+    halt: () => stop(),
+    crash: () => stop('SIGKILL'),
     restart: async () => {
       await stop();
       child = spawn('redis-server', args, { stdio: 'ignore' });

@@ -10,7 +10,8 @@ import type { JobStore } from '../ports/job-store.js';
 type Method = Exclude<keyof JobStore, 'name' | 'followLogs'>;
 
 export interface Fault {
-  method: Method;
+  /** The call to fail, or 'any' for every call but `close` (an outage). */
+  method: Method | 'any';
   /** Which calls: all of that method by default. */
   when?: (...args: never[]) => boolean;
   /** Fail this many matching calls (default: every one until `heal`). */
@@ -26,6 +27,8 @@ export interface FaultyStore extends JobStore {
   inject(fault: Fault): () => void;
   /** Removes every fault: the store is healthy again. */
   heal(): void;
+  /** Fails every call for `ms` from now, then lets them through again. */
+  outage(ms: number): void;
   /** Calls that a fault failed, by method. */
   readonly failures: Partial<Record<Method, number>>;
 }
@@ -37,7 +40,9 @@ export function createFaultyStore(inner: JobStore): FaultyStore {
   const guarded =
     <M extends Method>(method: M) =>
     async (...args: unknown[]): Promise<unknown> => {
-      const fault = [...faults].find((f) => f.method === method && f.left > 0 && (!f.when || (f.when as (...a: unknown[]) => boolean)(...args)));
+      const fault = [...faults].find(
+        (f) => (f.method === method || (f.method === 'any' && method !== 'close')) && f.left > 0 && (!f.when || (f.when as (...a: unknown[]) => boolean)(...args)),
+      );
       if (fault) {
         fault.left -= 1;
         if (fault.delayMs) await new Promise((resolve) => setTimeout(resolve, fault.delayMs));
@@ -54,18 +59,22 @@ export function createFaultyStore(inner: JobStore): FaultyStore {
     'watchCancel', 'appendLogs', 'readLogs', 'getDeployMetadata', 'health', 'close',
   ];
   const store = Object.fromEntries(methods.map((method) => [method, guarded(method)])) as unknown as JobStore;
+  const inject = (fault: Fault) => {
+    const entry = { ...fault, left: fault.times ?? Number.POSITIVE_INFINITY };
+    faults.add(entry);
+    return () => void faults.delete(entry);
+  };
   return {
     ...store,
     name: inner.name,
     followLogs: (id, options) => inner.followLogs(id, options),
     failures,
-    inject(fault) {
-      const entry = { ...fault, left: fault.times ?? Number.POSITIVE_INFINITY };
-      faults.add(entry);
-      return () => void faults.delete(entry);
-    },
+    inject,
     heal() {
       faults.clear();
+    },
+    outage(ms) {
+      setTimeout(inject({ method: 'any' }), ms);
     },
   };
 }
