@@ -75,7 +75,9 @@ async function readStream(
         buffer = buffer.slice(newline + 1);
         if (line === '') {
           if (event.name === 'end') return JSON.parse(event.data.join('\n')) as { state: string; error: string | null };
-          if (event.data.length > 0) {
+          // An `error` event (the store failed mid-stream) is not a log line: reconnect and resume.
+          if (event.name === 'error') return null;
+          if (event.name === 'message' && event.data.length > 0) {
             options.onLine?.(event.data.join('\n'));
             if (event.id !== undefined) onId(event.id);
           }

@@ -99,6 +99,16 @@ export const LogStreamQuery = z.strictObject({
     .describe('First line to send (default 0). A `Last-Event-ID` header, sent by EventSource on reconnect, takes precedence.'),
 });
 
+/** The last line's index; the stream resumes at the next one, which must still be a safe integer. */
+export const LogStreamHeaders = z.strictObject({
+  'Last-Event-ID': integer(0, Number.MAX_SAFE_INTEGER - 1)
+    .optional()
+    .describe(
+      'The `id` of the last line received, which EventSource sends when it reconnects: the stream resumes after it. ' +
+        `A whole number from 0 to ${Number.MAX_SAFE_INTEGER - 1}; anything else is answered 400. An empty header counts as absent.`,
+    ),
+});
+
 const user = z.object({ sub: z.string(), name: z.string().optional() }).nullable();
 
 const jobFields = {

@@ -8,6 +8,7 @@ import { createRoutes } from './routes.js';
 import { createOpenApiDocument } from './openapi.js';
 import { DOCS_INIT_SCRIPT, docsHtml, swaggerUiDirectory } from './docs-page.js';
 import { streamSse, streamText } from './sse.js';
+import { clientGoneSignal } from './client-gone.js';
 import { toErrorResponse } from './error-response.js';
 import { tarUploadHandler, type UploadOptions } from './tar-upload.js';
 import type { RouteDefinition } from './route-definition.js';
@@ -62,10 +63,11 @@ export function createBuilderRouter(builder: Builder, options: BuilderRouterOpti
   for (const route of routes) {
     const acceptsUpload = uploads && route.operationId === 'createBuild';
     const handlers = [
+      watchClient,
       authenticate(route, options),
       ...(acceptsUpload ? [uploads] : []),
       ...(route.body ? [requireJson(Boolean(acceptsUpload)), jsonBody] : []),
-      handle(route, heartbeatMs),
+      handle(route, heartbeatMs, options.onError ?? defaultOnError),
     ];
     router[route.method](route.path, ...handlers);
   }
@@ -83,7 +85,13 @@ export function createBuilderRouter(builder: Builder, options: BuilderRouterOpti
   return router;
 }
 
-type UserRequest = Request & { builderUser?: JobUser | null; builderCanWrite?: boolean };
+type UserRequest = Request & { builderUser?: JobUser | null; builderCanWrite?: boolean; builderClientGone?: AbortSignal };
+
+/** First of every route's handlers, so a client that hangs up during auth or a store call is noticed. */
+function watchClient(req: UserRequest, res: Response, next: NextFunction) {
+  req.builderClientGone = clientGoneSignal(res);
+  next();
+}
 
 function authenticate(route: RouteDefinition, options: BuilderRouterOptions) {
   return async (req: UserRequest, _res: Response, next: NextFunction) => {
@@ -113,21 +121,33 @@ function requireJson(uploadsAccepted: boolean) {
   };
 }
 
-function handle(route: RouteDefinition, heartbeatMs: number) {
+function handle(route: RouteDefinition, heartbeatMs: number, onError: NonNullable<BuilderRouterOptions['onError']>) {
   return async (req: UserRequest, res: Response) => {
     const input = {
       params: route.params ? parseOrThrow(route.params, { ...req.params }) : {},
       query: route.query ? parseOrThrow(route.query, { ...(req.query as object) }) : {},
       body: route.body ? parseOrThrow(route.body, req.body) : undefined,
+      headers: route.headers ? parseOrThrow(route.headers, declaredHeaders(Object.keys(route.headers.shape), req)) : {},
       user: req.builderUser ?? null,
       canWrite: req.builderCanWrite ?? true,
       header: (name: string) => req.get(name),
     };
     const result = await route.handler(input);
-    if ('events' in result) return streamSse(res, result.events, { heartbeatMs, retryMs: 2_000 });
-    if ('text' in result) return streamText(res, result);
+    const stream = { signal: req.builderClientGone ?? clientGoneSignal(res), onUnexpectedError: (error: unknown) => onError(error, req) };
+    if ('events' in result) return streamSse(res, result.events, { heartbeatMs, retryMs: 2_000, ...stream });
+    if ('text' in result) return streamText(res, result, stream);
     res.status(result.status).json(result.body);
   };
+}
+
+/** The named headers, keyed as the schema spells them; an empty header counts as absent. */
+function declaredHeaders(names: string[], req: Request): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const name of names) {
+    const value = req.get(name);
+    if (value) headers[name] = value;
+  }
+  return headers;
 }
 
 function defaultOnError(error: unknown, req: Request) {

@@ -21,7 +21,7 @@ export function createOpenApiDocument(
       tags: [route.path === '/_debug' ? 'service' : 'jobs'],
       summary: route.summary,
       ...(route.description ? { description: route.description } : {}),
-      parameters: [...parameters(route.params, 'path'), ...parameters(route.query, 'query')],
+      parameters: [...parameters(route.params, 'path'), ...parameters(route.query, 'query'), ...parameters(route.headers, 'header')],
       responses: Object.fromEntries(
         Object.entries(route.responses).map(([status, response]) => [
           status,
@@ -74,7 +74,7 @@ function toSchema(schema: z.ZodType, io: 'input' | 'output'): JsonSchema {
   return json;
 }
 
-function parameters(schema: z.ZodType | undefined, location: 'path' | 'query') {
+function parameters(schema: z.ZodType | undefined, location: 'path' | 'query' | 'header') {
   if (!schema) return [];
   const json = toSchema(schema, 'input');
   const properties = (json.properties ?? {}) as Record<string, JsonSchema>;

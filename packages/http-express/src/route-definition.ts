@@ -19,17 +19,19 @@ export type RouteResult =
   /** A streamed text body, written chunk by chunk with backpressure. */
   | { status: 200; text: (signal: AbortSignal) => AsyncIterable<string>; contentType: string; headers?: Record<string, string> };
 
-export interface RouteInput<P, Q, B> {
+export interface RouteInput<P, Q, B, H = Record<string, never>> {
   params: P;
   query: Q;
   body: B;
+  /** The request headers the route declares, parsed. */
+  headers: H;
   user: JobUser | null;
   /** False for a user the host made read-only. */
   canWrite: boolean;
   header(name: string): string | undefined;
 }
 
-export interface RouteDefinition<P = any, Q = any, B = any> {
+export interface RouteDefinition<P = any, Q = any, B = any, H = any> {
   method: 'get' | 'post';
   /** Express-style path relative to the mount point, e.g. `/build/:id`. */
   path: string;
@@ -44,11 +46,16 @@ export interface RouteDefinition<P = any, Q = any, B = any> {
   query?: z.ZodType<Q>;
   /** A JSON request body, required with `Content-Type: application/json`. */
   body?: z.ZodType<B>;
+  /**
+   * Request headers the route reads, as an object schema keyed by header name (any case): the
+   * adapter hands it those headers, an empty one as absent, and documents them.
+   */
+  headers?: z.ZodType<H> & { shape: Record<string, unknown> };
   responses: Record<number, { description: string; schema?: z.ZodType; contentType?: string }>;
-  handler(input: RouteInput<P, Q, B>): Promise<RouteResult>;
+  handler(input: RouteInput<P, Q, B, H>): Promise<RouteResult>;
 }
 
 /** Keeps each route's parameter types tied to its schemas. */
-export function defineRoute<P, Q, B>(route: RouteDefinition<P, Q, B>): RouteDefinition {
+export function defineRoute<P, Q, B, H = Record<string, never>>(route: RouteDefinition<P, Q, B, H>): RouteDefinition {
   return route as RouteDefinition;
 }

@@ -8,6 +8,7 @@ import {
   JobQuery,
   JobWithLogs,
   ListQuery,
+  LogStreamHeaders,
   LogStreamQuery,
   RetryBody,
   SubmitBody,
@@ -89,13 +90,17 @@ export function createRoutes(builder: Builder): RouteDefinition[] {
       summary: 'Follow a job\'s log live (Server-Sent Events)',
       description:
         'One `message` event per line, its `id` the line index, so EventSource resumes with `Last-Event-ID` without losing or repeating a line. ' +
-        'An `end` event with the final state closes the stream; a comment is sent every 15 s to keep proxies from closing it.',
+        'An `end` event with the final state closes the stream; a comment is sent every 15 s to keep proxies from closing it. ' +
+        'If the log cannot be read once the stream has begun, an `error` event carries the JSON error body (`{"error":{"code","message"}}`) and the stream closes; ' +
+        'reconnecting with `Last-Event-ID` resumes where it stopped.',
       params: JobIdParams,
       query: LogStreamQuery,
+      headers: LogStreamHeaders,
       responses: { 200: { description: 'An event stream.', contentType: 'text/event-stream' }, ...errors(400, 401, 404) },
-      handler: async ({ params, query, header }) => {
+      handler: async ({ params, query, headers }) => {
         await builder.get(params.id);
-        const from = resumePoint(header('last-event-id'), query.from);
+        const lastLine = headers['Last-Event-ID'];
+        const from = lastLine === undefined ? (query.from ?? 0) : lastLine + 1;
         return { status: 200, events: (signal) => logEvents(builder, params.id, from, signal) };
       },
     }),
@@ -104,7 +109,9 @@ export function createRoutes(builder: Builder): RouteDefinition[] {
       path: '/build/:id/logs.txt',
       operationId: 'getJobLogText',
       summary: 'The whole log as plain text',
-      description: 'Streamed as it is read from the store, never built in memory. `?download=1` sends it as a file.',
+      description:
+        'Streamed as it is read from the store, never built in memory. `?download=1` sends it as a file. ' +
+        'If the log cannot be read once the body has begun, the connection is cut rather than the body ended, so a partial log never looks whole.',
       params: JobIdParams,
       query: LogTextQuery,
       responses: { 200: { description: 'The log, one line per line.', contentType: 'text/plain' }, ...errors(400, 401, 404) },
@@ -179,11 +186,6 @@ async function* logText(builder: Builder, id: string, signal: AbortSignal): Asyn
     if (lines.length < TEXT_PAGE) return;
     from = next;
   }
-}
-
-function resumePoint(lastEventId: string | undefined, from: number | undefined): number {
-  if (lastEventId !== undefined && /^\d+$/.test(lastEventId.trim())) return Number(lastEventId.trim()) + 1;
-  return from ?? 0;
 }
 
 async function* logEvents(builder: Builder, id: string, from: number, signal: AbortSignal): AsyncIterable<SseEvent> {

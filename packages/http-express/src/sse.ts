@@ -1,12 +1,22 @@
 /**
  * Streamed responses. Server-Sent Events: headers that stop proxies from buffering,
  * a heartbeat comment, and backpressure. The next event is pulled only after the socket has
- * drained, so a slow client holds at most one socket buffer of log in this process.
+ * drained, so a slow client holds at most one socket buffer of log in this process. Nothing
+ * starts for a client that has already gone, and everything stops when it goes.
  */
 import type { ServerResponse } from 'node:http';
 import type { SseEvent } from './route-definition.js';
+import { isClientGone } from './client-gone.js';
+import { toErrorResponse } from './error-response.js';
 
-export interface SseOptions {
+export interface StreamOptions {
+  /** Aborted when the client goes (clientGoneSignal); the source is given it too. */
+  signal: AbortSignal;
+  /** For an error we did not raise on purpose, once headers are out: the host's log. */
+  onUnexpectedError(error: unknown): void;
+}
+
+export interface SseOptions extends StreamOptions {
   heartbeatMs: number;
   /** Suggested reconnect delay for EventSource. */
   retryMs: number;
@@ -17,9 +27,8 @@ export async function streamSse(
   events: (signal: AbortSignal) => AsyncIterable<SseEvent>,
   options: SseOptions,
 ): Promise<void> {
-  const controller = new AbortController();
-  const onClose = () => controller.abort();
-  response.on('close', onClose);
+  const { signal } = options;
+  if (signal.aborted || isClientGone(response)) return;
 
   response.writeHead(200, {
     'Content-Type': 'text/event-stream; charset=utf-8',
@@ -31,14 +40,20 @@ export async function streamSse(
   const heartbeat = setInterval(() => response.write(': heartbeat\n\n'), options.heartbeatMs);
 
   try {
-    for await (const event of events(controller.signal)) {
-      if (controller.signal.aborted) break;
-      if (!response.write(formatEvent(event))) await drained(response, controller.signal);
+    for await (const event of events(signal)) {
+      if (signal.aborted) break;
+      if (!response.write(formatEvent(event))) await drained(response, signal);
+    }
+  } catch (error) {
+    // A failure after the client left has no one to tell, and is most likely the abort itself.
+    if (!signal.aborted) {
+      // The status line is long gone, so the error travels as an event with the JSON error body.
+      const { body, unexpected } = toErrorResponse(error);
+      if (unexpected) options.onUnexpectedError(error);
+      response.write(formatEvent({ event: 'error', data: JSON.stringify(body) }));
     }
   } finally {
     clearInterval(heartbeat);
-    response.off('close', onClose);
-    controller.abort();
     if (!response.writableEnded) response.end();
   }
 }
@@ -47,20 +62,26 @@ export async function streamSse(
 export async function streamText(
   response: ServerResponse,
   result: { text: (signal: AbortSignal) => AsyncIterable<string>; contentType: string; headers?: Record<string, string> },
+  options: StreamOptions,
 ): Promise<void> {
-  const controller = new AbortController();
-  const onClose = () => controller.abort();
-  response.on('close', onClose);
+  const { signal } = options;
+  if (signal.aborted || isClientGone(response)) return;
+
   response.writeHead(200, { 'Content-Type': result.contentType, 'Cache-Control': 'no-cache', ...result.headers });
   try {
-    for await (const chunk of result.text(controller.signal)) {
-      if (controller.signal.aborted) break;
-      if (!response.write(chunk)) await drained(response, controller.signal);
+    for await (const chunk of result.text(signal)) {
+      if (signal.aborted) break;
+      if (!response.write(chunk)) await drained(response, signal);
     }
-  } finally {
-    response.off('close', onClose);
-    if (!response.writableEnded) response.end();
+  } catch (error) {
+    if (!signal.aborted && toErrorResponse(error).unexpected) options.onUnexpectedError(error);
+    // Ending the body normally would make a cut-short log look whole. Ending the connection
+    // instead delivers what was written, then closes without the body's last chunk.
+    if (response.socket) response.socket.end();
+    else response.destroy();
+    return;
   }
+  if (!response.writableEnded) response.end();
 }
 
 export function formatEvent(event: SseEvent): string {
@@ -71,14 +92,18 @@ export function formatEvent(event: SseEvent): string {
   return `${out}\n`;
 }
 
+/** Resolves when the socket takes more, or at once when it never will (the client has gone). */
 function drained(response: ServerResponse, signal: AbortSignal): Promise<void> {
+  if (signal.aborted || isClientGone(response)) return Promise.resolve();
   return new Promise((resolve) => {
     const done = () => {
       response.off('drain', done);
+      response.off('close', done);
       signal.removeEventListener('abort', done);
       resolve();
     };
     response.once('drain', done);
+    response.once('close', done);
     signal.addEventListener('abort', done, { once: true });
   });
 }

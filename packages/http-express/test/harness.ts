@@ -1,4 +1,5 @@
 /** Starts a real HTTP server around the router, on a free loopback port. */
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
 import { createBuilder, type Builder, type BuilderOptions } from '@docker-builder/core';
@@ -20,6 +21,7 @@ export function seedPlaybookScript(mappings: Record<string, string>): ScriptStep
 
 export interface Harness {
   url: string;
+  server: Server;
   builder: Builder;
   build: ReturnType<typeof createScriptedRunner<'build'>>;
   deploy: ReturnType<typeof createScriptedRunner<'deploy'>>;
@@ -50,6 +52,7 @@ export async function startHarness(
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}/api`,
+    server,
     builder,
     build,
     deploy,

@@ -17,15 +17,25 @@ export interface JobNotifications {
   close(): Promise<void>;
 }
 
+/**
+ * A subscribed channel: who listens, and the SUBSCRIBE every listener waits for. A listener
+ * joins the set before that wait, so a neighbour that leaves meanwhile never finds the set
+ * empty and unsubscribes it (job-notifications.test.ts produces that interleaving).
+ */
+interface ChannelState {
+  wakes: Set<() => void>;
+  subscribed: Promise<void>;
+}
+
 export function createJobNotifications(connect: () => Redis): JobNotifications {
   let subscriber: Redis | undefined;
-  const listeners = new Map<string, Set<() => void>>();
+  const channels = new Map<string, ChannelState>();
 
   const connection = () => {
     if (!subscriber) {
       subscriber = connect();
       subscriber.on('message', (channel: string) => {
-        for (const wake of listeners.get(channel) ?? []) wake();
+        for (const wake of channels.get(channel)?.wakes ?? []) wake();
       });
       // Errors surface through polling; without a handler ioredis would print each one.
       subscriber.on('error', () => undefined);
@@ -41,13 +51,19 @@ export function createJobNotifications(connect: () => Redis): JobNotifications {
         changed = true;
         waiting?.();
       };
-      let set = listeners.get(channel);
-      if (!set) {
-        set = new Set();
-        listeners.set(channel, set);
-        await connection().subscribe(channel).catch(() => undefined);
+      let state = channels.get(channel);
+      if (!state) {
+        // After an UNSUBSCRIBE of this channel this SUBSCRIBE follows it on the same connection,
+        // and Redis answers commands on one connection in order, so the channel ends subscribed.
+        const subscribed = connection()
+          .subscribe(channel)
+          .then(() => undefined, () => undefined);
+        state = { wakes: new Set(), subscribed };
+        channels.set(channel, state);
       }
-      set.add(wake);
+      const joined = state;
+      joined.wakes.add(wake);
+      await joined.subscribed;
       return {
         next(signal, pollMs) {
           if (changed || signal?.aborted) {
@@ -68,16 +84,17 @@ export function createJobNotifications(connect: () => Redis): JobNotifications {
           });
         },
         close() {
-          set.delete(wake);
-          if (set.size === 0 && listeners.get(channel) === set) {
-            listeners.delete(channel);
+          joined.wakes.delete(wake);
+          // Only the state still current may unsubscribe: a later listen may have replaced it.
+          if (joined.wakes.size === 0 && channels.get(channel) === joined) {
+            channels.delete(channel);
             void subscriber?.unsubscribe(channel).catch(() => undefined);
           }
         },
       };
     },
     async close() {
-      listeners.clear();
+      channels.clear();
       if (subscriber) {
         subscriber.disconnect();
         subscriber = undefined;
