@@ -24,7 +24,7 @@ import type { LeaseTimings } from './job-lease.js';
 import type { ComponentHealth } from './ports/health.js';
 import type { CloseOptions, JobQueue, QueueHealth } from './ports/job-queue.js';
 import type { JobListQuery, JobPage, JobStore, LogEntry, LogSlice } from './ports/job-store.js';
-import type { RunnerMap } from './ports/runner.js';
+import type { Runner, RunnerMap } from './ports/runner.js';
 import { CreateBuildPayload, CreateDeployPayload, type BuildSpec } from './schemas/payloads.js';
 import { parseOrThrow } from './schemas/parse.js';
 import { JobUserSchema } from './schemas/job-user.js';
@@ -139,6 +139,9 @@ export function createBuilder(options: BuilderOptions): Builder {
       );
     }
     const user = submitOptions.user ? parseOrThrow(JobUserSchema, submitOptions.user) : null;
+    // The server's own rules (where contexts may come from, where images may go): refused
+    // here, before anything is stored, with the setting to change in the message.
+    await (runners[kind] as Runner<K>).validate?.(spec);
     const job = await store.create({ id: createJobId(now().getTime()), kind, spec, user, retryOf, createdAt: now().toISOString() } as NewJob, {
       leaseMs: queuedLeaseMs,
     });

@@ -18,6 +18,12 @@ export interface Runner<K extends JobKind = JobKind> {
   readonly kind: K;
   /** Resolves with the job's result, or rejects with an Error whose message says what failed. */
   run(spec: SpecByKind[K], context: RunContext): Promise<unknown>;
+  /**
+   * Checks a spec against this runner's configuration at submit time (where a context may come
+   * from, where an image may be pushed). Throws a ValidationError naming the field and the
+   * setting that allows it; nothing is stored for a spec it refuses. Optional.
+   */
+  validate?(spec: SpecByKind[K]): void | Promise<void>;
   health(): Promise<ComponentHealth>;
   /**
    * Frees what was kept for a job that will never run (cancelled or failed before it
