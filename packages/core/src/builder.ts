@@ -5,6 +5,7 @@
  */
 import { isJobId } from './job-id.js';
 import {
+  ForbiddenError,
   InvalidStateError,
   ValidationError,
   JobNotFoundError,
@@ -69,6 +70,12 @@ export interface SubmitBuildOptions extends SubmitOptions {
   upload?: string;
 }
 
+export interface CancelOptions {
+  by?: JobUser | null;
+  /** Refuse (ForbiddenError) unless `by` submitted the job: what a `write` user may cancel. */
+  onlyOwn?: boolean;
+}
+
 export interface SubmitResult {
   id: string;
   /** False when the queue refused the job and this process runs it instead (the seed's fallback). */
@@ -90,8 +97,11 @@ export interface Builder {
   /** Throws JobNotFoundError. */
   get(id: string): Promise<Job>;
   list(query: JobListQuery): Promise<JobPage>;
-  /** A queued job is cancelled at once; a running one is asked to stop. Throws on a finished job. */
-  cancel(id: string): Promise<Job>;
+  /**
+   * A queued job is cancelled at once; a running one is asked to stop. Throws on a finished job.
+   * `by` is recorded as who cancelled; with `onlyOwn`, a job someone else submitted is refused.
+   */
+  cancel(id: string, options?: CancelOptions): Promise<Job>;
   /** A new job with the same spec as a finished one. */
   retry(id: string, options?: SubmitOptions): Promise<SubmitResult>;
   readLogs(id: string, options?: { from?: number; limit?: number }): Promise<LogSlice>;
@@ -212,14 +222,19 @@ export function createBuilder(options: BuilderOptions): Builder {
     get,
     list: (query) => store.list(query),
 
-    async cancel(id) {
+    async cancel(id, cancelOptions = {}) {
       const job = await get(id);
+      const by = cancelOptions.by ? parseOrThrow(JobUserSchema, { sub: cancelOptions.by.sub, name: cancelOptions.by.name }) : null;
+      if (cancelOptions.onlyOwn && (!by || job.user?.sub !== by.sub)) {
+        throw new ForbiddenError(`Job ${id} was submitted by ${job.user ? `"${job.user.sub}"` : 'nobody signed in'}; only they or an admin may cancel it.`);
+      }
       if (job.state === 'queued') {
         const cancelled = await store.transition(id, {
           from: ['queued'],
           to: 'cancelled',
           at: now().toISOString(),
           error: 'Cancelled before it started.',
+          cancelledBy: by,
         });
         if (cancelled) {
           await releaseJob(runners, cancelled);
@@ -227,7 +242,7 @@ export function createBuilder(options: BuilderOptions): Builder {
         }
         // It started meanwhile: ask the runner to stop instead.
       }
-      const asked = await store.requestCancel(id, now().toISOString());
+      const asked = await store.requestCancel(id, now().toISOString(), by);
       if (asked) return asked;
       const current = await get(id);
       throw new InvalidStateError(`Job ${id} has already ended (${current.state}); there is nothing to cancel.`);

@@ -80,6 +80,13 @@ export class UnauthorizedError extends BuilderError {
   }
 }
 
+/** Signed in, but not allowed to do this (a `read` user submitting, a `write` user cancelling another's job). */
+export class ForbiddenError extends BuilderError {
+  constructor(message: string) {
+    super('FORBIDDEN', message);
+  }
+}
+
 export function isBuilderError(error: unknown): error is BuilderError {
   return error instanceof BuilderError;
 }

@@ -1,5 +1,6 @@
 /** The job record every store keeps and every API answer is built from. */
 import type { JobState } from './job-state.js';
+import type { Role } from './roles.js';
 import type { BuildSpec, DeploySpec } from './schemas/payloads.js';
 
 export type JobKind = 'build' | 'deploy';
@@ -14,6 +15,11 @@ export interface SpecByKind {
 export interface JobUser {
   sub: string;
   name?: string;
+}
+
+/** A user as an auth hook returns it: with a role, what they may do (none: everything). */
+export interface AuthenticatedUser extends JobUser {
+  role?: Role;
 }
 
 interface JobFields<K extends JobKind> {
@@ -41,6 +47,8 @@ interface JobFields<K extends JobKind> {
   attempt: number;
   /** Set when cancellation was asked for while the job was running. */
   cancelRequestedAt: string | null;
+  /** Who cancelled the job (or asked a running one to stop); null when nobody did or nobody signed in. */
+  cancelledBy: JobUser | null;
 }
 
 export type BuildJob = JobFields<'build'>;
@@ -66,6 +74,7 @@ export function initialJob(job: NewJob): Job {
     retryOf: job.retryOf,
     attempt: 0,
     cancelRequestedAt: null,
+    cancelledBy: null,
   } as Job;
 }
 

@@ -3,7 +3,7 @@
  * payloads come from core. The OpenAPI document is generated from these and nothing else.
  */
 import { z } from 'zod';
-import { CreateBuildPayload, CreateDeployPayload, JOB_KINDS, JOB_STATES, isJobId } from '@docker-builder/core';
+import { CreateBuildPayload, CreateDeployPayload, JOB_KINDS, JOB_STATES, ROLES, isJobId } from '@docker-builder/core';
 
 const jobId = z
   .string()
@@ -90,6 +90,7 @@ export const LogTextQuery = z.strictObject({
 
 export const SessionBody = z.object({
   user: z.object({ sub: z.string(), name: z.string().optional() }).nullable(),
+  role: z.enum(ROLES).describe('read: jobs and logs; write: also submit, retry and cancel own jobs; admin: also cancel any job and see _debug details.'),
   canWrite: z.boolean().describe('False when the host made this user read-only: submit, cancel and retry answer 403.'),
 });
 
@@ -122,10 +123,11 @@ const jobFields = {
   error: z.string().nullable().describe('Why the job failed or was cancelled.'),
   result: z.unknown().describe('What the runner returned (image references, digest…), once done.'),
   spec: z.union([CreateBuildPayload, CreateDeployPayload]).describe('The submitted payload with defaults filled in.'),
-  user,
+  user: user.describe('Who submitted the job (for a retry: who retried it, at `createdAt`).'),
   retryOf: z.string().nullable(),
   attempt: z.number().int(),
   cancelRequestedAt: z.string().nullable(),
+  cancelledBy: user.describe('Who cancelled the job, or asked it to stop; null when nobody did (or nobody signed in).'),
 };
 
 export const JobSummary = z.object(jobFields).describe('A job, without its log.');

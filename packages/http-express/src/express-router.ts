@@ -2,7 +2,16 @@
  * createBuilderRouter: mounts the route table on an Express Router, plus the OpenAPI
  * document, the docs page and one error handler. No business logic lives here.
  */
-import { BuilderError, UnauthorizedError, parseOrThrow, type Builder, type JobUser } from '@docker-builder/core';
+import {
+  BuilderError,
+  UnauthorizedError,
+  parseOrThrow,
+  roleAllows,
+  type AuthenticatedUser,
+  type Builder,
+  type JobUser,
+  type Role,
+} from '@docker-builder/core';
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import { createRoutes } from './routes.js';
 import { createOpenApiDocument } from './openapi.js';
@@ -16,15 +25,23 @@ import type { RouteDefinition } from './route-definition.js';
 export interface BuilderRouterOptions {
   /**
    * Who is calling: return the user, or null to answer 401. The user's `sub` is stored with
-   * each job and given to runners (deploys see it as DEPLOY_USER_SUB). Without a hook every
-   * request is anonymous and allowed.
+   * each job and given to runners (deploys see it as DEPLOY_USER_SUB). With a `role` the user
+   * may do what it allows: `read` sees jobs and logs; `write` also submits, retries and cancels
+   * its own jobs; `admin` also cancels anyone's and sees `_debug`'s details. A user without a
+   * role may do everything, and so may everyone when there is no hook (see @docker-builder/auth
+   * for token and OpenID Connect hooks).
    */
-  auth?: (req: Request) => JobUser | null | Promise<JobUser | null>;
+  auth?: (req: Request) => AuthenticatedUser | null | Promise<AuthenticatedUser | null>;
   /**
    * May this user change things (submit, cancel, retry)? False answers 403 to those routes, and
-   * the UI hides their buttons. Default: everyone who passed `auth` may.
+   * the UI hides their buttons. Default: what the user's role allows.
    */
   canWrite?: (user: JobUser | null, req: Request) => boolean | Promise<boolean>;
+  /**
+   * Called once for each request that changes something (submit, cancel, retry), when it has
+   * been answered: who asked, for what, and the outcome. For the host's audit log.
+   */
+  onAudit?: (entry: AuditEntry, req: Request) => void;
   /** Largest JSON body accepted; larger ones get 413. Default "1mb". */
   bodyLimit?: string | number;
   /** Serve the OpenAPI document and the docs page (default true). */
@@ -39,6 +56,15 @@ export interface BuilderRouterOptions {
   uploads?: UploadOptions;
   /** Called with errors the router did not expect (500s), for the host's log. */
   onError?: (error: unknown, req: Request) => void;
+}
+
+export interface AuditEntry {
+  /** The route's operation: createBuild, createDeploy, cancelJob, retryJob. */
+  action: string;
+  user: JobUser | null;
+  /** The job acted on, or created; null when the request was refused before there was one. */
+  jobId: string | null;
+  status: number;
 }
 
 export function createBuilderRouter(builder: Builder, options: BuilderRouterOptions = {}): Router {
@@ -64,6 +90,7 @@ export function createBuilderRouter(builder: Builder, options: BuilderRouterOpti
     const acceptsUpload = uploads && route.operationId === 'createBuild';
     const handlers = [
       watchClient,
+      ...(route.mutates && options.onAudit ? [audit(route, options.onAudit)] : []),
       authenticate(route, options),
       ...(acceptsUpload ? [uploads] : []),
       ...(route.body ? [requireJson(Boolean(acceptsUpload)), jsonBody] : []),
@@ -85,7 +112,26 @@ export function createBuilderRouter(builder: Builder, options: BuilderRouterOpti
   return router;
 }
 
-type UserRequest = Request & { builderUser?: JobUser | null; builderCanWrite?: boolean; builderClientGone?: AbortSignal };
+type UserRequest = Request & {
+  builderUser?: AuthenticatedUser | null;
+  builderRole?: Role;
+  builderCanWrite?: boolean;
+  builderClientGone?: AbortSignal;
+  /** The job a state-changing request acted on or created, for its audit entry. */
+  builderJobId?: string;
+};
+
+function audit(route: RouteDefinition, onAudit: NonNullable<BuilderRouterOptions['onAudit']>) {
+  return (req: UserRequest, res: Response, next: NextFunction) => {
+    // Read now: by the time an error handler has answered, Express has moved req.params on.
+    const pathJobId = typeof req.params.id === 'string' ? req.params.id : null;
+    res.once('close', () => {
+      const user = req.builderUser ? jobUser(req.builderUser) : null;
+      onAudit({ action: route.operationId, user, jobId: req.builderJobId ?? pathJobId, status: res.statusCode }, req);
+    });
+    next();
+  };
+}
 
 /** First of every route's handlers, so a client that hangs up during auth or a store call is noticed. */
 function watchClient(req: UserRequest, res: Response, next: NextFunction) {
@@ -102,7 +148,11 @@ function authenticate(route: RouteDefinition, options: BuilderRouterOptions) {
       if (!user) throw new UnauthorizedError('Authentication required: send a valid bearer token in the Authorization header.');
       req.builderUser = user;
     }
-    req.builderCanWrite = options.canWrite ? await options.canWrite(req.builderUser, req) : true;
+    // No hook, or a hook that gives no role: everything, as a single-user service expects.
+    req.builderRole = req.builderUser?.role ?? 'admin';
+    req.builderCanWrite = options.canWrite ? await options.canWrite(req.builderUser, req) : roleAllows(req.builderRole, 'write');
+    // A host's canWrite hook without roles: its read-only users are `read` users.
+    if (!req.builderUser?.role && !req.builderCanWrite) req.builderRole = 'read';
     if (route.mutates && !req.builderCanWrite) {
       throw new BuilderError('FORBIDDEN', 'This account may only read: submitting, cancelling and retrying jobs are not allowed for it.');
     }
@@ -128,16 +178,28 @@ function handle(route: RouteDefinition, heartbeatMs: number, onError: NonNullabl
       query: route.query ? parseOrThrow(route.query, { ...(req.query as object) }) : {},
       body: route.body ? parseOrThrow(route.body, req.body) : undefined,
       headers: route.headers ? parseOrThrow(route.headers, declaredHeaders(Object.keys(route.headers.shape), req)) : {},
-      user: req.builderUser ?? null,
+      user: req.builderUser ? jobUser(req.builderUser) : null,
+      role: req.builderRole ?? 'admin',
       canWrite: req.builderCanWrite ?? true,
       header: (name: string) => req.get(name),
     };
     const result = await route.handler(input);
+    if ('body' in result) req.builderJobId ??= jobIdOf(result.body);
     const stream = { signal: req.builderClientGone ?? clientGoneSignal(res), onUnexpectedError: (error: unknown) => onError(error, req) };
     if ('events' in result) return streamSse(res, result.events, { heartbeatMs, retryMs: 2_000, ...stream });
     if ('text' in result) return streamText(res, result, stream);
     res.status(result.status).json(result.body);
   };
+}
+
+/** What is stored with a job: who, never the role (a role is what they may do now, not who they were). */
+function jobUser(user: AuthenticatedUser): JobUser {
+  return { sub: user.sub, ...(user.name !== undefined ? { name: user.name } : {}) };
+}
+
+function jobIdOf(body: unknown): string | undefined {
+  const id = (body as { id?: unknown } | null)?.id;
+  return typeof id === 'string' ? id : undefined;
 }
 
 /** The named headers, keyed as the schema spells them; an empty header counts as absent. */

@@ -1,5 +1,5 @@
 /** @docker-builder/http-express: the Docker Builder HTTP API as an Express router. */
-export { createBuilderRouter, type BuilderRouterOptions } from './express-router.js';
+export { createBuilderRouter, type BuilderRouterOptions, type AuditEntry } from './express-router.js';
 export { DEFAULT_MAX_UPLOAD_BYTES, type UploadOptions } from './tar-upload.js';
 export { createRoutes } from './routes.js';
 export { createOpenApiDocument } from './openapi.js';

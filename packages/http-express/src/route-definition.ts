@@ -3,7 +3,7 @@
  * document) and a handler from parsed input to a status and body. An adapter for Express,
  * Fastify or Koa is a loop over these.
  */
-import type { JobUser } from '@docker-builder/core';
+import type { JobUser, Role } from '@docker-builder/core';
 import type { z } from 'zod';
 
 export interface SseEvent {
@@ -26,6 +26,8 @@ export interface RouteInput<P, Q, B, H = Record<string, never>> {
   /** The request headers the route declares, parsed. */
   headers: H;
   user: JobUser | null;
+  /** What the user may do: `admin` when there is no auth hook or it gave no role. */
+  role: Role;
   /** False for a user the host made read-only. */
   canWrite: boolean;
   header(name: string): string | undefined;

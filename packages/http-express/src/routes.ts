@@ -1,5 +1,5 @@
 /** The Docker Builder HTTP API as a table: parse → call the builder → status and body. */
-import { CreateBuildPayload, CreateDeployPayload, isTerminal, type Builder } from '@docker-builder/core';
+import { CreateBuildPayload, CreateDeployPayload, isTerminal, roleAllows, type Builder, type ComponentHealth, type DebugInfo } from '@docker-builder/core';
 import {
   DebugBody,
   ErrorBodySchema,
@@ -131,15 +131,17 @@ export function createRoutes(builder: Builder): RouteDefinition[] {
       operationId: 'cancelJob',
       mutates: true,
       summary: 'Cancel a job',
-      description: 'A queued job is cancelled at once (200). A running one is asked to stop (202) and ends `cancelled` when its runner has stopped.',
+      description:
+        'A queued job is cancelled at once (200). A running one is asked to stop (202) and ends `cancelled` when its runner has stopped. ' +
+        'The job records who cancelled it (`cancelledBy`). A `write` user may cancel the jobs they submitted; cancelling anyone else\'s needs `admin` (403 otherwise).',
       params: JobIdParams,
       responses: {
         200: { description: 'Cancelled.', schema: JobSummary },
         202: { description: 'Cancellation requested.', schema: JobSummary },
         ...errors(400, 401, 403, 404, 409),
       },
-      handler: async ({ params }) => {
-        const job = await builder.cancel(params.id);
+      handler: async ({ params, user, role }) => {
+        const job = await builder.cancel(params.id, { by: user, onlyOwn: !roleAllows(role, 'admin') });
         return { status: isTerminal(job.state) ? 200 : 202, body: job };
       },
     }),
@@ -163,18 +165,34 @@ export function createRoutes(builder: Builder): RouteDefinition[] {
       operationId: 'getSession',
       summary: 'Who is calling, and may they change things',
       responses: { 200: { description: 'The caller.', schema: SessionBody }, ...errors(401) },
-      handler: async ({ user, canWrite }) => ({ status: 200, body: { user, canWrite } }),
+      handler: async ({ user, role, canWrite }) => ({ status: 200, body: { user, role, canWrite } }),
     }),
     defineRoute({
       method: 'get',
       path: '/_debug',
       operationId: 'debug',
       summary: 'What the service runs on',
-      description: 'Store, queue, workers and runners, with their health. Never secrets.',
+      description:
+        'Store, queue, workers and runners, with their health. Never secrets. Only `admin` users see `message` and `details` ' +
+        '(versions, paths, addresses); others see each component\'s name and whether it is ok.',
       responses: { 200: { description: 'Health of every component.', schema: DebugBody }, ...errors(401) },
-      handler: async () => ({ status: 200, body: { version: PACKAGE_VERSION, ...(await builder.debug()) } }),
+      handler: async ({ role }) => {
+        const debug = await builder.debug();
+        return { status: 200, body: { version: PACKAGE_VERSION, ...(roleAllows(role, 'admin') ? debug : withoutDetails(debug)) } };
+      },
     }),
   ];
+}
+
+/** `_debug` for users who are not admins: which component is there and whether it is ok, nothing about how. */
+function withoutDetails(debug: DebugInfo): DebugInfo {
+  const bare = <T extends ComponentHealth | null>(health: T): T => (health ? ({ name: health.name, ok: health.ok } as T) : health);
+  return {
+    store: bare(debug.store),
+    queue: { ...bare(debug.queue), ...(debug.queue.workers !== undefined ? { workers: debug.queue.workers } : {}) },
+    fallback: bare(debug.fallback),
+    runners: { build: bare(debug.runners.build), deploy: bare(debug.runners.deploy) },
+  };
 }
 
 const TEXT_PAGE = 1_000;

@@ -331,13 +331,13 @@ describe('read-only users', () => {
       },
     });
     const viewer = { Authorization: 'Bearer viewer' };
-    expect((await getJson(`${harness.url}/session`, viewer)).body).toEqual({ user: { sub: 'viewer' }, canWrite: false });
+    expect((await getJson(`${harness.url}/session`, viewer)).body).toEqual({ user: { sub: 'viewer' }, role: 'read', canWrite: false });
     const refused = await postJson(`${harness.url}/deploy-services`, { mappings: SEED_MAPPINGS }, viewer);
     expect(refused.status).toBe(403);
     expect(refused.body.error).toMatchObject({ code: 'FORBIDDEN', message: expect.stringContaining('may only read') });
     expect((await getJson(`${harness.url}/builds`, viewer)).status).toBe(200);
     const admin = { Authorization: 'Bearer admin' };
-    expect((await getJson(`${harness.url}/session`, admin)).body).toEqual({ user: { sub: 'admin' }, canWrite: true });
+    expect((await getJson(`${harness.url}/session`, admin)).body).toEqual({ user: { sub: 'admin' }, role: 'admin', canWrite: true });
     const accepted = await postJson(`${harness.url}/deploy-services`, { mappings: SEED_MAPPINGS }, admin);
     expect(accepted.status).toBe(202);
     expect((await fetch(`${harness.url}/build/${accepted.body.id}/cancel`, { method: 'POST', headers: viewer })).status).toBe(403);

@@ -133,6 +133,7 @@ export function createMemoryJobStore(options: MemoryJobStoreOptions = {}): JobSt
       if (change.error !== undefined) job.error = change.error;
       if (change.result !== undefined) job.result = structuredClone(change.result);
       if (change.progress !== undefined) job.progress = change.progress;
+      if (change.cancelledBy !== undefined) job.cancelledBy = change.cancelledBy === null ? null : { ...change.cancelledBy };
       notify(e);
       return structuredClone(job);
     },
@@ -161,9 +162,10 @@ export function createMemoryJobStore(options: MemoryJobStoreOptions = {}): JobSt
         .map((e) => ({ id: e.job.id, state: e.job.state, attempt: e.job.attempt, expiredAt: new Date(e.leaseUntil!).toISOString() }));
     },
 
-    async requestCancel(id, at) {
+    async requestCancel(id, at, by) {
       const e = entry(id);
       if (e.job.state !== 'running') return null;
+      if (e.job.cancelRequestedAt === null) e.job.cancelledBy = by ? { ...by } : null;
       e.job.cancelRequestedAt ??= at;
       notify(e);
       return structuredClone(e.job);

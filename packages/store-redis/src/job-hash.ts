@@ -19,6 +19,7 @@ export function toHashFields(job: Job): string[] {
     'spec', JSON.stringify(job.spec),
     'user', JSON.stringify(job.user),
     'attempt', String(job.attempt),
+    'cancelledBy', JSON.stringify(job.cancelledBy),
   ];
 }
 
@@ -40,6 +41,7 @@ export function fromHash(hash: Record<string, string>): Job | null {
     retryOf: text(hash.retryOf),
     attempt: Number(hash.attempt ?? 0),
     cancelRequestedAt: text(hash.cancelRequestedAt),
+    cancelledBy: JSON.parse(hash.cancelledBy || 'null') as Job['cancelledBy'],
   } as Job;
 }
 

@@ -156,6 +156,7 @@ export function createRedisJobStore(options: RedisJobStoreOptions): JobStore & {
             change.from.join(','),
             leaseArg(change.leaseMs),
             change.ifLeaseExpired ? '1' : '0',
+            change.cancelledBy === undefined ? '' : JSON.stringify(change.cancelledBy),
             ...(change.logs ?? []),
           ],
         );
@@ -193,9 +194,9 @@ export function createRedisJobStore(options: RedisJobStoreOptions): JobStore & {
         return expired;
       }),
 
-    requestCancel: (id, at) =>
+    requestCancel: (id, at, by) =>
       guard(async () => {
-        const result = await scripts.requestCancel([keys.job(id)], [at, keys.events(id)]);
+        const result = await scripts.requestCancel([keys.job(id)], [at, keys.events(id), JSON.stringify(by ?? null)]);
         if (result === -1) throw new JobNotFoundError(id);
         return Array.isArray(result) ? fromHash(pairsToObject(result)) : null;
       }),

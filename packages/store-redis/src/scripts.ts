@@ -28,7 +28,7 @@ return 1`;
  * KEYS: job, logs, deploy, leases, then the ten index sets (build × 5 states, deploy × 5 states).
  * ARGV: to, at, attempt fence or '', error, set-error flag, result JSON or '', progress or '',
  * retention seconds, events channel, accepted from-states (comma-separated), lease ms or '',
- * only-if-lease-expired flag, then log lines to append in the same step.
+ * only-if-lease-expired flag, cancelled-by JSON or '', then log lines to append in the same step.
  */
 const TRANSITION = `
 local job = KEYS[1]
@@ -48,7 +48,7 @@ local kinds = { build = 0, deploy = 1 }
 local states = { queued = 1, running = 2, done = 3, error = 4, cancelled = 5 }
 local kind = redis.call('HGET', job, 'kind')
 local to = ARGV[1]
-for i = 13, #ARGV, 1000 do
+for i = 14, #ARGV, 1000 do
   redis.call('RPUSH', KEYS[2], unpack(ARGV, i, math.min(i + 999, #ARGV)))
 end
 redis.call('HSET', job, 'state', to)
@@ -61,6 +61,7 @@ if terminal then redis.call('HSET', job, 'finishedAt', ARGV[2]) end
 if ARGV[5] == '1' then redis.call('HSET', job, 'error', ARGV[4]) end
 if ARGV[6] ~= '' then redis.call('HSET', job, 'result', ARGV[6]) end
 if ARGV[7] ~= '' then redis.call('HSET', job, 'progress', ARGV[7]) end
+if ARGV[13] ~= '' then redis.call('HSET', job, 'cancelledBy', ARGV[13]) end
 if terminal or ARGV[11] == '' then
   redis.call('ZREM', KEYS[4], id)
 else
@@ -114,13 +115,13 @@ redis.call('HSET', KEYS[1], 'progress', ARGV[2])
 redis.call('PUBLISH', ARGV[3], 'progress')
 return 1`;
 
-/** KEYS: job. ARGV: at, events channel. */
+/** KEYS: job. ARGV: at, events channel, cancelled-by JSON. The first request is the one recorded. */
 const REQUEST_CANCEL = `
 local state = redis.call('HGET', KEYS[1], 'state')
 if not state then return -1 end
 if state ~= 'running' then return 0 end
 if redis.call('HGET', KEYS[1], 'cancelRequestedAt') == '' then
-  redis.call('HSET', KEYS[1], 'cancelRequestedAt', ARGV[1])
+  redis.call('HSET', KEYS[1], 'cancelRequestedAt', ARGV[1], 'cancelledBy', ARGV[3])
 end
 redis.call('PUBLISH', ARGV[2], 'cancel')
 return redis.call('HGETALL', KEYS[1])`;

@@ -1,5 +1,5 @@
 /** The JobStore port: where jobs, their logs and deploy metadata live. */
-import type { DeployMetadata, Job, JobKind, NewJob } from '../job.js';
+import type { DeployMetadata, Job, JobKind, JobUser, NewJob } from '../job.js';
 import type { JobState } from '../job-state.js';
 import type { ComponentHealth } from './health.js';
 
@@ -44,6 +44,8 @@ export interface JobTransition {
   ifLeaseExpired?: boolean;
   /** Lines appended to the log in the same atomic step, before a terminal move closes it. */
   logs?: readonly string[];
+  /** Who cancelled the job, recorded with a move to `cancelled`. */
+  cancelledBy?: JobUser | null;
 }
 
 /** An unfinished job whose lease ran out: nobody renewed it in time. */
@@ -108,7 +110,7 @@ export interface JobStore {
    * Marks a running job as asked to stop and wakes `watchCancel` everywhere. Returns the job,
    * or null when it was not running.
    */
-  requestCancel(id: string, at: string): Promise<Job | null>;
+  requestCancel(id: string, at: string, by?: JobUser | null): Promise<Job | null>;
   /**
    * Resolves once cancellation of the job is requested (at once if it already was); rejects
    * with `signal.reason` when `signal` aborts first.

@@ -236,6 +236,18 @@ export function jobStoreContract(name: string, options: JobStoreContractOptions)
         await expect(watching).rejects.toThrow('stop watching');
       });
 
+      it('records who cancelled: the first request of a running job, or the move of a queued one', async () => {
+        const job = await running();
+        await store.requestCancel(job.id, at(), { sub: 'carol' });
+        await store.requestCancel(job.id, at(), { sub: 'dave' });
+        expect((await store.get(job.id))?.cancelledBy).toEqual({ sub: 'carol' });
+        const queued = await created();
+        const cancelled = await store.transition(queued.id, { from: ['queued'], to: 'cancelled', at: at(), cancelledBy: { sub: 'erin', name: 'Erin' } });
+        expect(cancelled?.cancelledBy).toEqual({ sub: 'erin', name: 'Erin' });
+        expect((await store.get(queued.id))?.cancelledBy).toEqual({ sub: 'erin', name: 'Erin' });
+        expect((await created()).cancelledBy).toBeNull();
+      });
+
       it('answers null for a job that is not running', async () => {
         const job = await created();
         expect(await store.requestCancel(job.id, at())).toBeNull();
