@@ -82,3 +82,8 @@ export function describeExitCode(code: number): string {
       return `ansible-playbook exited with code ${code}`;
   }
 }
+
+/** A playbook ended by a signal nobody here sent: most often the kernel's OOM killer (SIGKILL). */
+export function describeSignal(signal: string): string {
+  return `ansible-playbook was killed by ${signal}${signal === 'SIGKILL' ? ' (out of memory?)' : ''}`;
+}

@@ -3,14 +3,17 @@
  * in a `!unsafe`-tagged vars file, never on a command line or through a shell. Output streams
  * into the job line by line; `PROGRESS N` sets progress; a failed task's name and message
  * become the job's error. Cancel or timeout stop the whole process group: SIGTERM, then
- * SIGKILL after a grace period, so no ansible-playbook process outlives its job.
+ * SIGKILL after a grace period, so no ansible-playbook process outlives its job; a supervisor
+ * stops the group too if the worker itself dies (supervised-playbook.ts).
  */
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { ComponentHealth, Runner } from '@docker-builder/core';
 import { execa } from 'execa';
-import { createOutputReader, describeExitCode, type HostRecap } from './ansible-output.js';
+import { createOutputReader, describeExitCode, describeSignal, type HostRecap } from './ansible-output.js';
 import { findPlaybook, missingPlaybookMessage } from './playbook-location.js';
-import { writeVarsFile } from './vars-file.js';
+import { NOT_EXECUTABLE_EXIT, NOT_FOUND_EXIT, startSupervisedPlaybook } from './supervised-playbook.js';
+import { removeStaleVarsDirs, writeVarsFile } from './vars-file.js';
 
 export interface AnsibleRunnerOptions {
   /** The playbook; default: ./deploy/playbook.yml, else ./playbook.yml under `cwd`. */
@@ -57,6 +60,9 @@ export function createAnsibleRunner(options: AnsibleRunnerOptions = {}): Runner<
   const connection = options.connection ?? (options.inventory ? undefined : 'local');
   const baseEnv = options.env ?? Object.fromEntries(ALLOWED_ENV.filter((k) => process.env[k] !== undefined).map((k) => [k, process.env[k]!]));
   const location = { playbook: options.playbook, cwd };
+  const tmpDir = options.tmpDir ?? tmpdir();
+  // What killed workers left behind (their mappings, in vars directories) goes first.
+  const staleVarsRemoved = removeStaleVarsDirs(tmpDir).catch(() => undefined);
 
   // `--version` costs a Python start-up, and _debug is polled (the UI's status page, every 5 s).
   // A found binary is remembered for a minute; a missing one is looked for again every time.
@@ -72,16 +78,22 @@ export function createAnsibleRunner(options: AnsibleRunnerOptions = {}): Runner<
     name,
     kind: 'deploy',
     async run(spec, context): Promise<DeployResult> {
-      context.signal.throwIfAborted();
+      const { signal } = context;
+      // An abort can land during any await before the spawn, when no listener is there yet to
+      // see it: the signal is checked after each one, and never is a playbook started once aborted.
+      signal.throwIfAborted();
       const playbook = await findPlaybook(location);
       if (!playbook) throw new Error(missingPlaybookMessage(location));
-      const vars = await writeVarsFile(spec.mappings, options.tmpDir);
+      await staleVarsRemoved;
+      signal.throwIfAborted();
+      const vars = await writeVarsFile(spec.mappings, tmpDir);
       const output = createOutputReader((percent) => context.progress(percent));
       let stopReason: 'cancel' | 'timeout' | null = null;
       try {
-        const child = execa(
+        signal.throwIfAborted();
+        const deploy = startSupervisedPlaybook({
           binary,
-          [
+          args: [
             playbook,
             '-i',
             inventory,
@@ -90,52 +102,47 @@ export function createAnsibleRunner(options: AnsibleRunnerOptions = {}): Runner<
             '--extra-vars',
             `@${vars.path}`,
           ],
-          {
-            cwd: path.dirname(playbook),
-            env: {
-              ...baseEnv,
-              PYTHONUNBUFFERED: '1',
-              ANSIBLE_RETRY_FILES_ENABLED: '0',
-              ...(options.color === false ? { ANSIBLE_NOCOLOR: '1' } : { ANSIBLE_FORCE_COLOR: '1' }),
-              ...(context.user ? { DEPLOY_USER_SUB: context.user.sub } : {}),
-            },
-            extendEnv: false,
-            stdin: 'ignore',
-            all: true,
-            buffer: false,
-            reject: false,
-            // Its own process group, so stopping it stops everything it started.
-            detached: true,
+          varsDir: path.dirname(vars.path),
+          cwd: path.dirname(playbook),
+          env: {
+            ...baseEnv,
+            PYTHONUNBUFFERED: '1',
+            ANSIBLE_RETRY_FILES_ENABLED: '0',
+            ...(options.color === false ? { ANSIBLE_NOCOLOR: '1' } : { ANSIBLE_FORCE_COLOR: '1' }),
+            ...(context.user ? { DEPLOY_USER_SUB: context.user.sub } : {}),
           },
-        );
+          killGraceMs: options.killGraceMs ?? 1_500,
+        });
         const stop = (reason: 'cancel' | 'timeout') => {
           stopReason ??= reason;
-          killGroup(child.pid, 'SIGTERM');
-          setTimeout(() => killGroup(child.pid, 'SIGKILL'), options.killGraceMs ?? 1_500).unref();
+          deploy.stop();
         };
+        // In the same tick as the spawn: no abort can fall between the two.
         const onAbort = () => stop('cancel');
-        context.signal.addEventListener('abort', onAbort, { once: true });
+        signal.addEventListener('abort', onAbort, { once: true });
         const timer = setTimeout(() => stop('timeout'), options.timeoutMs ?? 30 * 60_000);
         try {
           context.log(`[docker-builder] ansible-playbook ${path.relative(cwd, playbook) || playbook} with ${Object.keys(spec.mappings).length} mapping(s)`);
-          for await (const line of child.iterable({ from: 'all' })) {
+          for await (const line of deploy.process.iterable({ from: 'all' })) {
             context.log(line);
             output.read(line);
           }
-          const result = await child;
-          if (result.failed && 'code' in result && result.code === 'ENOENT') {
+          const result = await deploy.process;
+          if (stopReason === 'cancel') throw signal.reason ?? new Error('cancelled');
+          if (stopReason === 'timeout') throw new Error(`The playbook did not finish within ${Math.round((options.timeoutMs ?? 1_800_000) / 1000)} s and was stopped.`);
+          if (result.exitCode === NOT_FOUND_EXIT) {
             throw new Error(`${binary} was not found on this machine. Install ansible-core (apt-get install ansible-core, or pip install ansible-core), or set ANSIBLE_PLAYBOOK to its path.`);
           }
-          if (stopReason === 'cancel') throw context.signal.reason ?? new Error('cancelled');
-          if (stopReason === 'timeout') throw new Error(`The playbook did not finish within ${Math.round((options.timeoutMs ?? 1_800_000) / 1000)} s and was stopped.`);
+          if (result.exitCode === NOT_EXECUTABLE_EXIT) throw new Error(`${binary} could not be started (is it executable?); the log says why.`);
+          if (result.signal) throw new Error(describeSignal(result.signal));
           if (result.exitCode !== 0) throw new Error(failureMessage(output, result.exitCode));
           context.progress(100);
           return { playbook, recap: output.recap };
         } finally {
           clearTimeout(timer);
-          context.signal.removeEventListener('abort', onAbort);
-          // Whatever happened, nothing of this run may outlive it.
-          killGroup(child.pid, 'SIGKILL');
+          signal.removeEventListener('abort', onAbort);
+          // Whatever happened (a log callback that threw), nothing of this run may outlive it.
+          deploy.killNow();
         }
       } finally {
         await vars.remove();
@@ -170,13 +177,4 @@ function failureMessage(output: ReturnType<typeof createOutputReader>, exitCode:
   }
   const reason = describeExitCode(exitCode ?? -1);
   return output.errors.length > 0 ? `${reason}: ${output.errors[0]}` : reason;
-}
-
-function killGroup(pid: number | undefined, signal: NodeJS.Signals): void {
-  if (!pid) return;
-  try {
-    process.kill(-pid, signal);
-  } catch {
-    // The group is already gone.
-  }
 }

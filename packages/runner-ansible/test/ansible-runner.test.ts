@@ -1,38 +1,46 @@
-import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, onTestFinished } from 'vitest';
 import { createBuilder, type Builder } from '@docker-builder/core';
 import { deploySpec, eventually, jobEnded, recordingContext, runnerContract, stripAnsi as plain } from '@docker-builder/core/testing';
 import { createMemoryJobStore } from '@docker-builder/store-memory';
 import { createAnsibleRunner, mappingsYaml, type AnsibleRunnerOptions } from '@docker-builder/runner-ansible';
+import { isolatedRun } from './isolated-run.js';
+import { describeProcesses } from './processes.js';
 
 const scripted = fileURLToPath(new URL('./playbooks/scripted.yml', import.meta.url));
 const seedPlaybook = fileURLToPath(new URL('../../../examples/deploy/playbook.yml', import.meta.url));
 const varsDir = mkdtempSync(path.join(tmpdir(), 'ansible-vars-'));
 afterAll(() => rmSync(varsDir, { recursive: true, force: true }));
+/** Runs whose processes and vars directories a test looks for: kept apart from every other run. */
+const isolated = (label: string) => {
+  const run = isolatedRun(label);
+  onTestFinished(run.cleanUp);
+  return run;
+};
+const contractRun = isolatedRun('contract');
+afterAll(contractRun.cleanUp);
 
 const runner = (options: AnsibleRunnerOptions = {}) => createAnsibleRunner({ playbook: scripted, tmpDir: varsDir, ...options });
 const builderWith = (options: AnsibleRunnerOptions = {}): Builder =>
   createBuilder({ store: createMemoryJobStore(), runners: { deploy: runner(options) }, logs: { flushIntervalMs: 10 } });
 const ended = (builder: Builder, id: string, timeoutMs = 60_000) => jobEnded(builder, id, timeoutMs);
-/** ansible-playbook processes still running this playbook. */
-const leftovers = (playbook: string) => {
-  try {
-    return execFileSync('pgrep', ['-f', playbook], { encoding: 'utf8' }).trim().split('\n').filter(Boolean);
-  } catch {
-    return [];
-  }
-};
 
 describe('AnsibleRunner', () => {
   runnerContract('ansible', {
-    makeRunner: () => runner(),
+    makeRunner: () => runner({ tmpDir: contractRun.dir, env: contractRun.env }),
     cases: { succeeds: deploySpec({ web: 'registry/web:1' }), fails: deploySpec({ fail: 'x:1' }), slow: deploySpec({ hang: 'x:1' }) },
     abortAfterMs: 2_500,
     timeoutMs: 60_000,
+    // Nothing of an aborted run may go on: no process, no vars directory (the mappings).
+    workLeftBehind: () => {
+      const processes = describeProcesses(contractRun.processes());
+      const files = readdirSync(contractRun.dir);
+      if (!processes && files.length === 0) return null;
+      return [processes && `still running: ${processes}`, files.length > 0 && `left in the vars directory: ${files.join(', ')}`].filter(Boolean).join('; ');
+    },
   });
 
   it('runs the seed playbook with the seed payload: the tag lines, PROGRESS 100, Simulation complete', async () => {
@@ -104,25 +112,26 @@ describe('AnsibleRunner', () => {
   });
 
   it('cancels a hanging playbook within two seconds and leaves no process behind', async () => {
-    const builder = builderWith();
+    const run = isolated('cancel');
+    const builder = builderWith({ tmpDir: run.dir, env: run.env });
     const { id } = await builder.submitDeploy({ mappings: { hang: 'x:1' } });
     await eventually(async () => (await builder.readLogs(id)).lines.some((l) => plain(l).startsWith('TASK [Wait for the rollout]')), 30_000);
-    await eventually(() => leftovers(scripted).length > 0 || undefined, 10_000, 'the playbook to be running');
+    await eventually(() => run.processes().some((p) => p.command === 'sleep 600') || undefined, 10_000, 'the playbook to be running');
     const asked = Date.now();
     await builder.cancel(id);
     const job = await ended(builder, id, 5_000);
     expect(job.state).toBe('cancelled');
     expect(Date.now() - asked).toBeLessThan(2_000);
-    await eventually(() => leftovers(scripted).length === 0 || undefined, 3_000, 'every ansible process to be gone');
-    expect(execFileSync('sh', ['-c', 'pgrep -x sleep -a || true'], { encoding: 'utf8' })).not.toContain('sleep 600');
+    await eventually(() => run.processes().length === 0 || undefined, 3_000, 'every process of the deploy (sleep 600 too) to be gone');
   }, 60_000);
 
   it('stops a playbook that runs past the timeout, with a clear error and no process left', async () => {
-    const builder = builderWith({ timeoutMs: 3_000 });
+    const run = isolated('timeout');
+    const builder = builderWith({ timeoutMs: 3_000, tmpDir: run.dir, env: run.env });
     const { id } = await builder.submitDeploy({ mappings: { hang: 'x:1' } });
     const job = await ended(builder, id, 20_000);
     expect(job).toMatchObject({ state: 'error', error: 'The playbook did not finish within 3 s and was stopped.' });
-    await eventually(() => leftovers(scripted).length === 0 || undefined, 3_000, 'every ansible process to be gone');
+    await eventually(() => run.processes().length === 0 || undefined, 3_000, 'every process of the deploy to be gone');
   }, 60_000);
 
   it('gives the playbook DEPLOY_USER_SUB, and none of the server environment beyond the allow-list', async () => {
@@ -163,6 +172,13 @@ describe('AnsibleRunner', () => {
     expect(readdirSync(dir)).toEqual([]);
     rmSync(dir, { recursive: true, force: true });
   }, 60_000);
+
+  it('ships its supervisor script: in package.json `files`, one directory up from dist/ as from src/', () => {
+    const packageRoot = fileURLToPath(new URL('../', import.meta.url));
+    const manifest = JSON.parse(readFileSync(path.join(packageRoot, 'package.json'), 'utf8')) as { files: string[] };
+    expect(manifest.files).toEqual(['dist', 'supervisor']);
+    expect(existsSync(path.join(packageRoot, 'supervisor', 'playbook-supervisor.mjs'))).toBe(true);
+  });
 
   it('writes every key and value tagged !unsafe, quoted as JSON', () => {
     expect(mappingsYaml({ 'rag-service': 'r/rag:1', 'a"b': 'c\\\\d' })).toBe(

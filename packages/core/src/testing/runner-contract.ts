@@ -1,10 +1,11 @@
 /**
  * The Runner contract: what the lifecycle relies on from every runner. A success resolves
- * and logs; a failure rejects with a message; an abort stops the work promptly.
+ * and logs; a failure rejects with a message; an abort stops the work promptly, whenever it lands.
  */
 import { describe, expect, it } from 'vitest';
 import type { JobKind, SpecByKind } from '../job.js';
 import type { RunContext, Runner } from '../ports/runner.js';
+import { delay } from './collect.js';
 
 export interface RunnerContractOptions<K extends JobKind> {
   makeRunner: () => Promise<Runner<K>> | Runner<K>;
@@ -15,6 +16,12 @@ export interface RunnerContractOptions<K extends JobKind> {
   /** How long the slow case may take to get going before it is aborted; default 200 ms. */
   abortAfterMs?: number;
   timeoutMs?: number;
+  /**
+   * What an aborted run left going (a process, a temporary file), described, or null when
+   * nothing is: proves that an abort stopped the work and not only the promise. Polled after
+   * each abort of the sweep until it answers null or `abortWithinMs` has passed.
+   */
+  workLeftBehind?: () => Promise<string | null> | string | null;
 }
 
 export interface RecordedContext extends RunContext {
@@ -76,6 +83,31 @@ export function runnerContract<K extends JobKind>(name: string, options: RunnerC
       expect(Date.now() - abortedAt).toBeLessThan(options.abortWithinMs ?? 2_000);
     }, timeout);
 
+    describe('rejects when aborted at any moment before or during its work', () => {
+      // A runner awaits things before its real work starts (files, a connection, a spawn); an
+      // abort landing in any of those gaps must still be seen (a listener added to an
+      // already-aborted signal never fires). Each point below lands in a different gap.
+      for (const point of abortPoints(options.abortAfterMs ?? 200)) {
+        it(`aborted ${point.label}`, async () => {
+          const runner = await options.makeRunner();
+          const controller = new AbortController();
+          if (point.before) controller.abort(new Error('contract abort'));
+          const running = runner.run(options.cases.slow, recordingContext(controller.signal)).then(
+            () => 'resolved',
+            () => 'rejected',
+          );
+          await point.wait();
+          const abortedAt = Date.now();
+          controller.abort(new Error('contract abort'));
+          const within = options.abortWithinMs ?? 2_000;
+          const outcome = await Promise.race([running, delay(within).then(() => `still running ${within} ms after the abort`)]);
+          expect(outcome).toBe('rejected');
+          expect(Date.now() - abortedAt).toBeLessThan(within);
+          if (options.workLeftBehind) expect(await nothingLeftBehind(options.workLeftBehind, within)).toBeNull();
+        }, timeout);
+      }
+    });
+
     it('does no work when the signal is already aborted', async () => {
       const runner = await options.makeRunner();
       const controller = new AbortController();
@@ -91,4 +123,40 @@ export function runnerContract<K extends JobKind>(name: string, options: RunnerC
       expect(typeof health.ok).toBe('boolean');
     }, timeout);
   });
+}
+
+interface AbortPoint {
+  label: string;
+  /** Aborted before `run` is called. */
+  before?: boolean;
+  /** What passes between calling `run` and the abort. */
+  wait: () => Promise<void>;
+}
+
+const microtaskTicks = async (count: number) => {
+  for (let i = 0; i < count; i += 1) await Promise.resolve();
+};
+const eventLoopTurns = async (count: number) => {
+  for (let i = 0; i < count; i += 1) await new Promise((resolve) => setImmediate(resolve));
+};
+
+/** Before the call; after 0–20 microtask ticks; after 1–10 event-loop turns; after timers up to `abortAfterMs`. */
+function abortPoints(abortAfterMs: number): AbortPoint[] {
+  return [
+    { label: 'before run is called', before: true, wait: async () => undefined },
+    ...Array.from({ length: 21 }, (_, k) => ({ label: `after ${k} microtask tick(s)`, wait: () => microtaskTicks(k) })),
+    ...[1, 2, 3, 5, 10].map((k) => ({ label: `after ${k} event-loop turn(s)`, wait: () => eventLoopTurns(k) })),
+    ...[0, 1, 2, 5, 10, 20, 50, 100, 200, 500, 1_000, 2_000]
+      .filter((ms) => ms <= abortAfterMs)
+      .map((ms) => ({ label: `after ${ms} ms`, wait: () => delay(ms) })),
+  ];
+}
+
+async function nothingLeftBehind(workLeftBehind: () => Promise<string | null> | string | null, withinMs: number): Promise<string | null> {
+  const deadline = Date.now() + withinMs;
+  for (;;) {
+    const left = await workLeftBehind();
+    if (left === null || Date.now() > deadline) return left;
+    await delay(20);
+  }
 }
