@@ -1,6 +1,6 @@
 /** The server's and worker's configuration, read from the environment once at start and validated. */
 import { z } from 'zod';
-import { parseOrThrow } from '@docker-builder/core';
+import { ROLES, ValidationError, parseOrThrow } from '@docker-builder/core';
 
 const wholeNumber = (min: number) =>
   z
@@ -11,6 +11,18 @@ const wholeNumber = (min: number) =>
 
 const EnvSchema = z.object({
   HOST: z.string().min(1).default('127.0.0.1'),
+  /** A file of hashed API tokens (docker-builder-token create writes it); re-read on change and on SIGHUP. */
+  AUTH_TOKENS_FILE: z.string().min(1).optional(),
+  /** OpenID Connect: the issuer's key set, its `iss` and the `aud` tokens must carry. */
+  AUTH_JWKS_URL: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
+  AUTH_ISSUER: z.string().min(1).optional(),
+  AUTH_AUDIENCE: z.string().min(1).optional(),
+  /** The claim with the role (a dotted path such as realm_access.roles); default "role". */
+  AUTH_ROLE_CLAIM: z.string().regex(/^[A-Za-z0-9_:-]+(\.[A-Za-z0-9_:-]+)*$/, { error: 'must be a claim name or a dotted path' }).default('role'),
+  /** The role of a valid OIDC token whose claim names none. */
+  AUTH_DEFAULT_ROLE: z.enum(ROLES, { error: `must be one of ${ROLES.join(', ')}` }).default('read'),
+  /** Serve anyone who can reach the server, on any address. Off unless set to true. */
+  ALLOW_ANONYMOUS: z.enum(['true', 'false'], { error: 'must be true or false' }).transform((value) => value === 'true').default(false),
   PORT: z
     .string()
     .regex(/^\d+$/, { error: 'must be a port number' })
@@ -63,5 +75,11 @@ export function readConfig(env: NodeJS.ProcessEnv): ServerConfig {
       .filter((k) => env[k] !== undefined && env[k] !== '')
       .map((k) => [k, env[k]]),
   );
-  return parseOrThrow(EnvSchema, relevant);
+  const config = parseOrThrow(EnvSchema, relevant);
+  const oidc = [config.AUTH_JWKS_URL, config.AUTH_ISSUER, config.AUTH_AUDIENCE];
+  if (oidc.some(Boolean) && !oidc.every(Boolean)) {
+    const missing = (['AUTH_JWKS_URL', 'AUTH_ISSUER', 'AUTH_AUDIENCE'] as const).filter((name) => !config[name]);
+    throw new ValidationError(missing.map((name) => ({ path: name, message: 'is required with the other OpenID Connect settings (AUTH_JWKS_URL, AUTH_ISSUER, AUTH_AUDIENCE)' })));
+  }
+  return config;
 }

@@ -9,6 +9,7 @@ import { createBuilderRouter } from '@docker-builder/http-express';
 import { uiAssetsDir } from '@docker-builder/ui';
 import type { Backend } from './backend.js';
 import type { ServerConfig } from './config.js';
+import type { ServerAuth } from './server-auth.js';
 import type { Logger } from './logger.js';
 import { requestLog } from './request-log.js';
 import { uploadsDir } from './runners.js';
@@ -29,7 +30,10 @@ export interface ServerParts {
   builder: Builder;
 }
 
-export function createServer(config: ServerConfig, options: { backend: Backend; runners: RunnerMap; log: Logger }): ServerParts {
+export function createServer(
+  config: ServerConfig,
+  options: { backend: Backend; runners: RunnerMap; log: Logger; auth?: ServerAuth['hook'] },
+): ServerParts {
   const { log, backend } = options;
   const builder = createBuilder({
     store: backend.store,
@@ -46,6 +50,9 @@ export function createServer(config: ServerConfig, options: { backend: Backend; 
   app.use(
     '/api',
     createBuilderRouter(builder, {
+      ...(options.auth ? { auth: options.auth } : {}),
+      // One line per state-changing request, with who asked: the audit trail.
+      onAudit: (entry) => log(entry.status < 400 ? 'info' : 'warn', 'audit', { ...entry, user: entry.user?.sub ?? null }),
       bodyLimit: config.BODY_LIMIT,
       uploads: { dir: uploadsDir(config), maxBytes: config.UPLOAD_MAX_BYTES },
       onError: (error, req) => log('error', 'request failed', { method: req.method, path: req.originalUrl, error: String(error) }),

@@ -7,13 +7,20 @@
 import type { Server } from 'node:http';
 import { createBackend } from './backend.js';
 import { createServer } from './create-server.js';
+import { createServerAuth } from './server-auth.js';
 import { jsonLogger as log } from './logger.js';
 import { createRunners } from './runners.js';
 import { startupConfig } from './startup-config.js';
 
 const config = startupConfig(log);
+const auth = await createServerAuth(config, log).catch((error: unknown) => {
+  log('error', (error as Error).message);
+  process.exit(2);
+});
 const backend = createBackend(config);
-const { app, builder } = createServer(config, { backend, runners: createRunners(config), log });
+const { app, builder } = createServer(config, { backend, runners: createRunners(config), log, auth: auth.hook });
+// SIGHUP: re-read the tokens file now (it is also re-read within a second of changing).
+process.on('SIGHUP', () => void auth.reload());
 
 const server: Server = app.listen(config.PORT, config.HOST, () => {
   const address = server.address();
@@ -22,6 +29,7 @@ const server: Server = app.listen(config.PORT, config.HOST, () => {
     host: config.HOST,
     port,
     ...backend.describe,
+    auth: auth.describe,
     docs: `http://${config.HOST}:${port}/docs`,
   });
   void reportStore();
@@ -51,6 +59,7 @@ async function shutdown(signal: string) {
   server.closeIdleConnections();
   setTimeout(() => server.closeAllConnections(), 1_000).unref();
   await builder.close({ deadlineMs: config.SHUTDOWN_DEADLINE_SECONDS * 1000 });
+  auth.close();
   log('info', 'stopped');
   process.exit(0);
 }

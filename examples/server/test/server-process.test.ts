@@ -5,6 +5,7 @@ import { afterEach, describe, expect, inject, it } from 'vitest';
 import { SEED_MAPPINGS, eventually, stripAnsi } from '@docker-builder/core/testing';
 import { uniquePrefix } from '../../../test-support/prefix.js';
 import { spawnExample } from '../../../test-support/from-source.js';
+import { startServer as startRunningServer } from './running-server.js';
 
 let child: ChildProcessWithoutNullStreams | undefined;
 const others: ChildProcessWithoutNullStreams[] = [];
@@ -23,23 +24,9 @@ function startWorker(env: Record<string, string>) {
 }
 
 async function startServer(env: Record<string, string> = {}) {
-  child = spawnExample('server', { HOST: '127.0.0.1', PORT: '0', ...env });
-  const lines: Array<Record<string, unknown>> = [];
-  let buffer = '';
-  child.stdout.on('data', (chunk: Buffer) => {
-    buffer += chunk.toString();
-    for (let i = buffer.indexOf('\n'); i >= 0; i = buffer.indexOf('\n')) {
-      lines.push(JSON.parse(buffer.slice(0, i)) as Record<string, unknown>);
-      buffer = buffer.slice(i + 1);
-    }
-  });
-  const started = Date.now();
-  while (!lines.some((l) => typeof l.port === 'number')) {
-    if (child.exitCode !== null || Date.now() - started > 15_000) throw new Error(`server did not start: ${JSON.stringify(lines)}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  const port = lines.find((l) => typeof l.port === 'number')!.port as number;
-  return { base: `http://127.0.0.1:${port}`, lines, process: child };
+  const server = await startRunningServer(env);
+  child = server.process;
+  return server;
 }
 
 describe('examples/server', () => {

@@ -6,16 +6,18 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SignJWT, exportJWK, generateKeyPair, type JWK, type KeyObject } from 'jose';
+import { SignJWT, exportJWK, generateKeyPair, type JWK } from 'jose';
 import { createOidcAuth, type OidcAuth } from '@docker-builder/auth';
+
+type PrivateKey = Awaited<ReturnType<typeof generateKeyPair>>['privateKey'];
 
 const ISSUER = 'https://login.example.test/realms/ops';
 const AUDIENCE = 'docker-builder';
 let server: Server;
 let jwksUrl: string;
-let key: CryptoKey | KeyObject;
+let key: PrivateKey;
 let publicJwk: JWK;
-let stranger: CryptoKey | KeyObject;
+let stranger: PrivateKey;
 let auth: OidcAuth;
 const rejections: string[] = [];
 
@@ -34,7 +36,7 @@ afterAll(() => new Promise((resolve) => server.close(resolve)));
 const now = () => Math.floor(Date.now() / 1000);
 interface TokenOptions {
   kid?: string;
-  signWith?: CryptoKey | KeyObject;
+  signWith?: PrivateKey;
   exp?: number;
   nbf?: number;
   iss?: string;

@@ -21,6 +21,8 @@ export interface Job {
   retryOf: string | null;
   attempt: number;
   cancelRequestedAt: string | null;
+  /** Who cancelled it (or asked it to stop); absent from servers older than the field. */
+  cancelledBy?: { sub: string; name?: string } | null;
 }
 
 export interface FieldIssue {

@@ -109,6 +109,15 @@ export function JobPage({ id, canWrite, navigate }: { id: string; canWrite: bool
         </dd>
         <dt>Took</dt>
         <dd>{duration(job)}</dd>
+        {job.cancelledBy && (
+          <>
+            <dt>{job.state === 'cancelled' ? 'Cancelled' : 'Cancel asked'}</dt>
+            <dd>
+              {job.state === 'cancelled' && job.finishedAt ? when(job.finishedAt) : job.cancelRequestedAt ? when(job.cancelRequestedAt) : ''}
+              {` by ${job.cancelledBy.name ?? job.cancelledBy.sub}`}
+            </dd>
+          </>
+        )}
         {job.retryOf && (
           <>
             <dt>Retry of</dt>
