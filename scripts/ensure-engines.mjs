@@ -11,6 +11,8 @@ const ENGINES = [
   { command: 'busybox', packages: ['busybox-static'], why: 'the base image of test builds (there is no Docker Hub)' },
   { command: 'git', packages: ['git'], why: 'the git build-context test' },
   { command: 'ansible-playbook', packages: ['ansible-core'], why: 'the deploy runner tests' },
+  // sbin is not on every user's PATH: looked for where Debian puts it.
+  { command: '/usr/sbin/sshd', packages: ['openssh-server'], why: 'the deploys to a real host over SSH (an sshd on loopback)' },
   { command: 'chromium', packages: ['chromium'], why: 'the web UI browser tests' },
 ];
 

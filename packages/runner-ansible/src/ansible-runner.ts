@@ -4,13 +4,17 @@
  * into the job line by line; `PROGRESS N` sets progress; a failed task's name and message
  * become the job's error. Cancel or timeout stop the whole process group: SIGTERM, then
  * SIGKILL after a grace period, so no ansible-playbook process outlives its job; a supervisor
- * stops the group too if the worker itself dies (supervised-playbook.ts).
+ * stops the group too if the worker itself dies (supervised-playbook.ts). What reaches a real
+ * host (SSH keys, known_hosts, kubeconfigs) is the operator's: the server's ANSIBLE_* variables,
+ * the names it lists, and its extra arguments (playbook-env.ts), never a payload.
  */
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { ComponentHealth, Runner } from '@docker-builder/core';
 import { execa } from 'execa';
-import { createOutputReader, describeExitCode, describeSignal, type HostRecap } from './ansible-output.js';
+import { createOutputReader, type HostRecap } from './ansible-output.js';
+import { describeSignal, failureMessage } from './failure-message.js';
+import { ALLOWED_ENV, passedServerEnv, passthroughNameProblem, runnerEnv } from './playbook-env.js';
 import { findPlaybook, missingPlaybookMessage } from './playbook-location.js';
 import { NOT_EXECUTABLE_EXIT, NOT_FOUND_EXIT, startSupervisedPlaybook } from './supervised-playbook.js';
 import { removeStaleVarsDirs, writeVarsFile } from './vars-file.js';
@@ -29,10 +33,27 @@ export interface AnsibleRunnerOptions {
   /** The binary; default "ansible-playbook" on PATH. */
   ansiblePlaybook?: string;
   /**
-   * The playbook's whole environment besides what the runner sets: an allow-list, never the
-   * server's environment. Default: PATH, HOME, LANG, LC_ALL, TMPDIR and SSH_AUTH_SOCK from this process.
+   * The playbook's base environment: an allow-list, never the server's environment. Default:
+   * PATH, HOME, LANG, LC_ALL, TMPDIR and SSH_AUTH_SOCK from this process.
    */
   env?: Record<string, string>;
+  /**
+   * The server's environment (hand it `process.env`; the runner reads none by itself). Every
+   * `ANSIBLE_*` variable in it reaches the playbook (host key checking, ANSIBLE_SSH_ARGS,
+   * ANSIBLE_CONFIG for an ansible.cfg, vault settings), and so do the `passthroughEnv` names;
+   * they override `env`. The variables the runner sets itself (ANSIBLE_STDOUT_CALLBACK,
+   * ANSIBLE_FORCE_COLOR, DEPLOY_USER_SUB…) are never taken from it. Default: none.
+   */
+  serverEnv?: Record<string, string | undefined>;
+  /** Further names taken from `serverEnv` when set there, e.g. KUBECONFIG, GOOGLE_APPLICATION_CREDENTIALS. */
+  passthroughEnv?: readonly string[];
+  /**
+   * Server-side arguments for ansible-playbook (`--private-key`, `--vault-password-file`,
+   * `-e @group_vars/prod.yml`), each one argument, passed without a shell. They come after
+   * the inventory and limit and before the job's own `--extra-vars`, so the job's `mappings`
+   * win over an operator's vars file that happens to define `mappings` too.
+   */
+  extraArgs?: readonly string[];
   /** Keep ansible's colours in the log (the UI renders them); default true. */
   color?: boolean;
   /** A deploy running longer is stopped and fails; default 30 minutes. */
@@ -50,15 +71,19 @@ export interface DeployResult {
   recap: Record<string, HostRecap>;
 }
 
-const ALLOWED_ENV = ['PATH', 'HOME', 'LANG', 'LC_ALL', 'TMPDIR', 'SSH_AUTH_SOCK'];
-
 export function createAnsibleRunner(options: AnsibleRunnerOptions = {}): Runner<'deploy'> {
   const name = options.name ?? 'ansible';
   const cwd = options.cwd ?? process.cwd();
   const binary = options.ansiblePlaybook ?? 'ansible-playbook';
   const inventory = options.inventory ?? 'localhost,';
   const connection = options.connection ?? (options.inventory ? undefined : 'local');
-  const baseEnv = options.env ?? Object.fromEntries(ALLOWED_ENV.filter((k) => process.env[k] !== undefined).map((k) => [k, process.env[k]!]));
+  const passthrough = options.passthroughEnv ?? [];
+  const extraArgs = options.extraArgs ?? [];
+  checkOptions(passthrough, extraArgs, options.serverEnv !== undefined);
+  const baseEnv = {
+    ...(options.env ?? Object.fromEntries(ALLOWED_ENV.filter((k) => process.env[k] !== undefined).map((k) => [k, process.env[k]!]))),
+    ...passedServerEnv(options.serverEnv ?? {}, passthrough),
+  };
   const location = { playbook: options.playbook, cwd };
   const tmpDir = options.tmpDir ?? tmpdir();
   // What killed workers left behind (their mappings, in vars directories) goes first.
@@ -99,18 +124,13 @@ export function createAnsibleRunner(options: AnsibleRunnerOptions = {}): Runner<
             inventory,
             ...(connection ? ['--connection', connection] : []),
             ...(options.limit ? ['--limit', options.limit] : []),
+            ...extraArgs,
             '--extra-vars',
             `@${vars.path}`,
           ],
           varsDir: path.dirname(vars.path),
           cwd: path.dirname(playbook),
-          env: {
-            ...baseEnv,
-            PYTHONUNBUFFERED: '1',
-            ANSIBLE_RETRY_FILES_ENABLED: '0',
-            ...(options.color === false ? { ANSIBLE_NOCOLOR: '1' } : { ANSIBLE_FORCE_COLOR: '1' }),
-            ...(context.user ? { DEPLOY_USER_SUB: context.user.sub } : {}),
-          },
+          env: { ...baseEnv, ...runnerEnv({ color: options.color !== false, user: context.user?.sub }) },
           killGraceMs: options.killGraceMs ?? 1_500,
         });
         const stop = (reason: 'cancel' | 'timeout') => {
@@ -163,18 +183,18 @@ export function createAnsibleRunner(options: AnsibleRunnerOptions = {}): Runner<
           playbook,
           inventory,
           limit: options.limit ?? null,
+          // Names only: the values may be secrets.
+          environment: Object.keys(baseEnv).sort(),
         },
       };
     },
   };
 }
 
-function failureMessage(output: ReturnType<typeof createOutputReader>, exitCode: number | undefined): string {
-  const [failure] = output.failures;
-  if (failure) {
-    const more = output.failures.length > 1 ? ` (and ${output.failures.length - 1} more failure${output.failures.length > 2 ? 's' : ''})` : '';
-    return `Task "${failure.task}" failed on ${failure.host}: ${failure.message}${more}`;
-  }
-  const reason = describeExitCode(exitCode ?? -1);
-  return output.errors.length > 0 ? `${reason}: ${output.errors[0]}` : reason;
+/** Refused at start, where the operator sees it, rather than at the first deploy. */
+function checkOptions(passthrough: readonly string[], extraArgs: readonly string[], hasServerEnv: boolean): void {
+  const problems = passthrough.map(passthroughNameProblem).filter((problem) => problem !== null);
+  if (passthrough.length > 0 && !hasServerEnv) problems.push('passthroughEnv names variables of serverEnv, which was not given (hand it process.env)');
+  if (extraArgs.some((arg) => typeof arg !== 'string' || arg.includes('\0'))) problems.push('extraArgs must be strings without NUL characters');
+  if (problems.length > 0) throw new Error(`Invalid deploy runner options: ${problems.join('; ')}.`);
 }

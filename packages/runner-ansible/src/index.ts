@@ -2,3 +2,5 @@
 export { createAnsibleRunner, type AnsibleRunnerOptions, type DeployResult } from './ansible-runner.js';
 export { mappingsYaml } from './vars-file.js';
 export { PLAYBOOK_CANDIDATES } from './playbook-location.js';
+export { splitArguments } from './command-line.js';
+export { passthroughNameProblem } from './playbook-env.js';
