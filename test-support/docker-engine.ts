@@ -19,14 +19,15 @@ export interface DockerEngine {
   stop(): Promise<void>;
 }
 
-export async function startDockerEngine(): Promise<DockerEngine> {
+/** `env`: more environment for dockerd (and the git it runs to clone contexts), e.g. https-git.ts's `engineEnv`. */
+export async function startDockerEngine(options: { env?: Record<string, string> } = {}): Promise<DockerEngine> {
   // A unix socket path is limited to 108 bytes: keep the directory short.
   const dir = mkdtempSync('/tmp/dk-');
   const socket = path.join(dir, 'docker.sock');
   const child = spawn(
     'dockerd',
     ['--iptables=false', '--ip6tables=false', '--bridge=none', '--storage-driver=vfs', '--data-root', path.join(dir, 'root'), '--exec-root', path.join(dir, 'exec'), '-H', `unix://${socket}`, '--pidfile', path.join(dir, 'pid')],
-    { stdio: 'ignore' },
+    { stdio: 'ignore', env: { ...process.env, ...options.env } },
   );
   const docker = new Dockerode({ socketPath: socket });
   await waitFor(() => docker.ping().then(() => true), 30_000, 'dockerd to answer (is docker.io installed?)', child);

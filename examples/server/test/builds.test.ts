@@ -3,9 +3,13 @@
  * engine and lands in a real registry: in-process, and through a separate worker.
  */
 import type { ChildProcessWithoutNullStreams } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { eventually } from '@docker-builder/core/testing';
-import { startDockerEngine, startRegistry, type DockerEngine, type Registry } from '../../../test-support/docker-engine.js';
+import { BASE_IMAGE, startDockerEngine, startRegistry, type DockerEngine, type Registry } from '../../../test-support/docker-engine.js';
 import { uniquePrefix } from '../../../test-support/prefix.js';
 import { spawnExample } from '../../../test-support/from-source.js';
 import { makeContextRoot } from '../../../packages/runner-docker/test/contexts.js';
@@ -68,5 +72,76 @@ describe('builds through the example server', () => {
     expect(job.error).toBeNull();
     expect(job.result.pushed).toEqual([`${registry.address}/examples/worker-app:20251025-111006`]);
     expect(workerLines.some((l) => l.msg === 'job.finished' && l.state === 'done')).toBe(true);
+  }, 90_000);
+  it('with Redis: a secret build argument reaches the build on a worker, and is in no API answer, Redis key or log', async () => {
+    const secret = `npm_${randomBytes(16).toString('hex')}`;
+    mkdirSync(path.join(env.BUILD_CONTEXT_ROOT!, 'secret'), { recursive: true });
+    writeFileSync(
+      path.join(env.BUILD_CONTEXT_ROOT!, 'secret', 'Dockerfile'),
+      `FROM ${BASE_IMAGE}\nARG NPM_TOKEN\nRUN echo "token: $NPM_TOKEN" && echo "$NPM_TOKEN" | sha256sum\n`,
+    );
+    const prefix = uniquePrefix('secrets');
+    const shared = { REDIS_URL: inject('redisUrl'), REDIS_PREFIX: prefix, SECRETS_KEY: randomBytes(32).toString('base64') };
+    const serverLines = start('server', shared);
+    const workerLines = start('worker', shared);
+    await eventually(() => workerLines.find((l) => l.msg === 'worker ready: taking jobs'), 15_000, 'the worker');
+    const { port } = await eventually(() => serverLines.find((l) => typeof l.port === 'number') as { port: number } | undefined, 15_000, 'the server');
+    const base = `http://127.0.0.1:${port}/api`;
+
+    const created = await fetch(`${base}/build`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ service: 'secret-app', context: 'secret', push: false, noCache: true, secretBuildArgs: { NPM_TOKEN: secret } }),
+    });
+    const submitted = await created.text();
+    expect(created.status).toBe(202);
+    const { id } = JSON.parse(submitted) as { id: string };
+    const job = await eventually(async () => {
+      const current = (await (await fetch(`${base}/build/${id}?logsLimit=100000`)).json()) as { state: string; error: string | null; logs: string[] };
+      return ['done', 'error', 'cancelled'].includes(current.state) ? current : undefined;
+    }, 60_000, 'the build to end');
+    expect(job.error).toBeNull();
+    // It reached the build (the hash of the value), and the build's own echo of it was scrubbed.
+    expect(job.logs).toContain(`${createHash('sha256').update(`${secret}\n`).digest('hex')}  -`);
+    expect(job.logs).toContain('token: ***');
+    expect(workerLines.some((l) => l.msg === 'job.finished' && l.jobId === id)).toBe(true);
+
+    // Everything the API answers about the job.
+    const answers = [submitted];
+    for (const route of [`build/${id}`, `build/${id}?logsLimit=100000`, 'builds', `build/${id}/logs.txt`, `build/${id}/logs`, '_debug']) {
+      answers.push(await (await fetch(`${base}/${route}`)).text());
+    }
+    expect(answers[1]).toMatch(/"secretBuildArgs":\{"NPM_TOKEN":"sealed:v1:/);
+    for (const answer of answers) expect(answer).not.toContain(secret);
+
+    // Every key under the prefix, read by type and dumped whole (the store's and BullMQ's).
+    const redis = new Redis(inject('redisUrl'));
+    try {
+      const keys: string[] = [];
+      for (let cursor = '0'; ; ) {
+        const [next, batch] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
+        keys.push(...batch);
+        if ((cursor = next) === '0') break;
+      }
+      expect(keys).toContain(`${prefix}job:${id}`);
+      for (const key of keys) {
+        const type = await redis.type(key);
+        const value =
+          type === 'string' ? await redis.get(key)
+          : type === 'hash' ? await redis.hgetall(key)
+          : type === 'list' ? await redis.lrange(key, 0, -1)
+          : type === 'set' ? await redis.smembers(key)
+          : type === 'zset' ? await redis.zrange(key, 0, -1, 'WITHSCORES')
+          : type === 'stream' ? await redis.xrange(key, '-', '+')
+          : null;
+        expect(JSON.stringify(value), key).not.toContain(secret);
+        expect((await redis.dumpBuffer(key))?.includes(secret) ?? false, key).toBe(false);
+      }
+    } finally {
+      redis.disconnect();
+    }
+
+    // And the processes' own logs.
+    expect(JSON.stringify([serverLines, workerLines])).not.toContain(secret);
   }, 90_000);
 });

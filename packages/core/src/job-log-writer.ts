@@ -1,7 +1,7 @@
 /**
  * Streams a runner's lines into the store in batches: one write in flight at a time, a
- * flush every `flushIntervalMs` or every `maxBatch` lines. Past `maxLines` lines are dropped
- * and counted, and the log's last line says how many.
+ * flush every `flushIntervalMs` or every `maxBatch` lines. Past `maxLines` lines, or
+ * `maxBytes` bytes, lines are dropped and counted, and the log's last line says how many.
  */
 import type { JobStore } from './ports/job-store.js';
 import { toLogLines } from './log-line.js';
@@ -9,6 +9,11 @@ import { toLogLines } from './log-line.js';
 export interface LogLimits {
   /** Lines kept per job; default 100 000. */
   maxLines: number;
+  /**
+   * UTF-8 bytes kept per attempt of a job; default 64 MiB. The line cap alone would allow
+   * 100 000 lines of 16 KiB each (1.6 GB of Redis for one job).
+   */
+  maxBytes: number;
   /** Characters kept per line; default 16 384. */
   maxLineLength: number;
   /** Default 100 ms. */
@@ -19,6 +24,7 @@ export interface LogLimits {
 
 export const DEFAULT_LOG_LIMITS: LogLimits = {
   maxLines: 100_000,
+  maxBytes: 64 * 1024 * 1024,
   maxLineLength: 16_384,
   flushIntervalMs: 100,
   maxBatch: 500,
@@ -51,6 +57,10 @@ export function createJobLogWriter(options: JobLogWriterOptions): JobLogWriter {
   const { store, jobId, attempt, limits } = options;
   let buffer: string[] = [];
   let accepted = options.existingLines;
+  let bytes = 0;
+  // Which cap stopped the log first; from then on every line is dropped, so the log stays a
+  // prefix of what the runner wrote rather than a sample of it.
+  let capped: 'lines' | 'bytes' | null = null;
   let dropped = 0;
   let fenced = false;
   let closed = false;
@@ -94,11 +104,15 @@ export function createJobLogWriter(options: JobLogWriterOptions): JobLogWriter {
     write(text) {
       if (closed || fenced) return;
       for (const line of toLogLines(text, limits.maxLineLength)) {
-        if (accepted >= limits.maxLines) {
+        const size = utf8Length(line);
+        if (!capped && accepted >= limits.maxLines) capped = 'lines';
+        else if (!capped && bytes + size > limits.maxBytes) capped = 'bytes';
+        if (capped) {
           dropped += 1;
           continue;
         }
         accepted += 1;
+        bytes += size;
         buffer.push(line);
       }
       if (buffer.length > 0) schedule();
@@ -108,9 +122,8 @@ export function createJobLogWriter(options: JobLogWriterOptions): JobLogWriter {
       if (!closed) {
         closed = true;
         if (dropped > 0) {
-          buffer.push(
-            `[docker-builder] log limit of ${limits.maxLines} lines reached: ${dropped} more line${dropped === 1 ? ' was' : 's were'} dropped`,
-          );
+          const limit = capped === 'bytes' ? formatBytes(limits.maxBytes) : `${limits.maxLines} lines`;
+          buffer.push(`[docker-builder] log limit of ${limit} reached: ${dropped} more line${dropped === 1 ? ' was' : 's were'} dropped`);
         }
       }
       closing ??= (async () => {
@@ -125,4 +138,25 @@ export function createJobLogWriter(options: JobLogWriterOptions): JobLogWriter {
       return closing;
     },
   };
+}
+
+/** Bytes of `text` in UTF-8 (what Redis stores), without encoding it. */
+function utf8Length(text: string): number {
+  let length = 0;
+  for (let i = 0; i < text.length; i += 1) {
+    const code = text.charCodeAt(i);
+    if (code < 0x80) length += 1;
+    else if (code < 0x800) length += 2;
+    else if (code >= 0xd800 && code <= 0xdbff && i + 1 < text.length) {
+      // A surrogate pair is one code point: four bytes. (toLogLines replaced lone surrogates.)
+      length += 4;
+      i += 1;
+    } else length += 3;
+  }
+  return length;
+}
+
+function formatBytes(count: number): string {
+  const MiB = 1024 * 1024;
+  return count >= MiB && count % MiB === 0 ? `${count / MiB} MiB` : `${count} bytes`;
 }

@@ -104,8 +104,8 @@ describe('CreateBuildPayload', () => {
     expect(parseOrThrow(CreateBuildPayload, { service: 'x', context: 'https://git.example.com/team/repo.git#main:services/rag' }).context).toBe(
       'https://git.example.com/team/repo.git#main:services/rag',
     );
-    expect(parseOrThrow(CreateBuildPayload, { service: 'x', context: 'git@github.com:team/repo.git' }).context).toBe(
-      'git@github.com:team/repo.git',
+    expect(parseOrThrow(CreateBuildPayload, { service: 'x', context: 'ssh://git@github.com/team/repo.git' }).context).toBe(
+      'ssh://git@github.com/team/repo.git',
     );
   });
 
@@ -114,7 +114,16 @@ describe('CreateBuildPayload', () => {
     [{ service: 'x', context: '/etc' }, 'context', 'relative path'],
     [{ service: 'x', context: 'a/../../b' }, 'context', '".."'],
     [{ service: 'x', context: 'https://evil.example.com/$(id).git' }, 'context', 'shell substitution'],
-    [{ service: 'x', context: 'ext::sh -c id' }, 'context', 'relative path'],
+    [{ service: 'x', context: 'ext::sh -c id' }, 'context', 'must not use the scp-like form'],
+    [{ service: 'x', context: 'git@github.com:team/repo.git' }, 'context', 'must not use the scp-like form'],
+    [{ service: 'x', labels: { a: 'csi\u009b31m' } }, 'labels.a', 'must not contain control characters'],
+    [{ service: 'x', labels: { a: 'next\u0085line' } }, 'labels.a', 'must not contain control characters'],
+    [{ service: 'x', buildArgs: { A: 'invoice\u202egnp.exe' } }, 'buildArgs.A', 'bidirectional text controls'],
+    [{ service: 'x', buildArgs: { A: '\u2066isolated\u2069' } }, 'buildArgs.A', 'bidirectional text controls'],
+    [{ service: 'x', labels: { a: 'mark\u200f' } }, 'labels.a', 'bidirectional text controls'],
+    [{ service: 'x', secretBuildArgs: { NPM_TOKEN: '' } }, 'secretBuildArgs.NPM_TOKEN', 'must not be empty'],
+    [{ service: 'x', secretBuildArgs: { 'BAD-NAME': 'v' } }, 'secretBuildArgs.BAD-NAME', 'key must be a build argument name'],
+    [{ service: 'x', buildArgs: { NPM_TOKEN: 'a' }, secretBuildArgs: { NPM_TOKEN: 'b' } }, 'secretBuildArgs.NPM_TOKEN', 'is also a build argument'],
     [{ service: 'x', dockerfile: '--file=/etc/passwd' }, 'dockerfile', 'must not start with "-"'],
     [{ service: 'x', tags: ['-latest'] }, 'tags[0]', 'must not start with "-"'],
     [{ service: 'x', tags: ['a b'] }, 'tags[0]', 'Docker tag'],
@@ -133,6 +142,47 @@ describe('CreateBuildPayload', () => {
     const issues = issuesOf(CreateBuildPayload, input);
     expect(issues[0]!.path).toBe(path);
     expect(issues[0]!.message).toContain(reason);
+  });
+});
+
+describe('text that reaches labels, build args and mappings', () => {
+  it.each([
+    ['\u0080', 'control characters'],
+    ['\u009b', 'control characters'],
+    ['\u009f', 'control characters'],
+    ['\u061c', 'bidirectional'],
+    ['\u200e', 'bidirectional'],
+    ['\u202a', 'bidirectional'],
+    ['\u202e', 'bidirectional'],
+    ['\u2066', 'bidirectional'],
+    ['\u2069', 'bidirectional'],
+  ])('refuses %j wherever free text goes', (character, reason) => {
+    for (const [schema, input, path] of [
+      [CreateBuildPayload, { service: 'x', labels: { k: `a${character}b` } }, 'labels.k'],
+      [CreateBuildPayload, { service: 'x', buildArgs: { K: `a${character}b` } }, 'buildArgs.K'],
+      [CreateBuildPayload, { service: 'x', secretBuildArgs: { K: `a${character}b` } }, 'secretBuildArgs.K'],
+      [CreateDeployPayload, { mappings: { svc: `img:1${character}` } }, 'mappings.svc'],
+    ] as const) {
+      const issues = issuesOf(schema, input);
+      expect(issues[0]).toMatchObject({ path });
+      expect(issues[0]!.message).toContain(reason);
+    }
+  });
+
+  it('keeps accepting ordinary non-ASCII text: accents, CJK, emoji', () => {
+    const labels = { 'org.opencontainers.image.title': 'Café — 日本語 🚀' };
+    expect(parseOrThrow(CreateBuildPayload, { service: 'x', labels }).labels).toEqual(labels);
+  });
+});
+
+describe('secret build arguments', () => {
+  it('are accepted beside ordinary ones, and their values never appear in an error', () => {
+    const spec = parseOrThrow(CreateBuildPayload, { service: 'x', buildArgs: { A: '1' }, secretBuildArgs: { NPM_TOKEN: 'npm_s3cr3t' } });
+    expect(spec.secretBuildArgs).toEqual({ NPM_TOKEN: 'npm_s3cr3t' });
+    expect(parseOrThrow(CreateBuildPayload, { service: 'x' }).secretBuildArgs).toBeUndefined();
+    const issues = issuesOf(CreateBuildPayload, { service: 'x', secretBuildArgs: { NPM_TOKEN: 'npm_s3cr3t`id`' } });
+    expect(issues).toEqual([{ path: 'secretBuildArgs.NPM_TOKEN', message: 'must not contain backticks' }]);
+    expect(JSON.stringify(issues)).not.toContain('npm_s3cr3t');
   });
 });
 

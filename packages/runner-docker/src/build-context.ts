@@ -1,7 +1,8 @@
 /**
  * Where a build's context comes from, checked before the engine sees anything: a directory
  * under the configured root (a path that leaves the root, through `..` or a symlink, is
- * refused), a git URL the engine clones itself, or a tar archive uploaded with the request.
+ * refused), a git URL the engine clones itself (by the rules of core's git-url.ts and this
+ * runner's build policy), or a tar archive uploaded with the request.
  * Directories and uploads are streamed to the engine, never read whole into memory.
  */
 import { createReadStream, lstatSync } from 'node:fs';
@@ -9,7 +10,7 @@ import { readFile, realpath, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import dockerignore from '@balena/dockerignore';
-import { isGitUrl, type BuildSpec } from '@docker-builder/core';
+import { isGitUrl, parseGitUrl, type BuildSpec } from '@docker-builder/core';
 import { pack } from 'tar-fs';
 
 export type PreparedContext =
@@ -34,8 +35,22 @@ export function uploadPath(uploadsDir: string, uploadId: string): string {
 
 export async function prepareContext(spec: BuildSpec, options: ContextOptions): Promise<PreparedContext> {
   if (spec.upload) return uploadedContext(spec.upload, options);
-  if (isGitUrl(spec.context)) return { kind: 'git', description: `git ${spec.context}`, remote: spec.context };
+  if (isGitUrl(spec.context)) return { kind: 'git', description: `git ${spec.context}`, remote: engineRemote(spec.context) };
   return directoryContext(spec.context, spec.dockerfile, options);
+}
+
+/**
+ * The address the engine clones, rebuilt from the parsed URL rather than passed through, so
+ * the engine gets exactly what was checked. The classic builder reads ssh only in the
+ * scp-like form (`git@host:path`); the build policy allows no other ssh URL.
+ */
+function engineRemote(context: string): string {
+  const parsed = parseGitUrl(context);
+  if (!parsed.ok) throw new ContextError(`The git context "${context}" is refused: it ${parsed.reason}.`);
+  const { scheme, user, host, port, path: repository, ref, subdirectory } = parsed.url;
+  const fragment = ref !== null || subdirectory !== null ? `#${ref ?? ''}${subdirectory !== null ? `:${subdirectory}` : ''}` : '';
+  if (scheme === 'ssh') return `${user ?? 'git'}@${host}:${repository}${fragment}`;
+  return `https://${host}${port !== null ? `:${port}` : ''}/${repository}${fragment}`;
 }
 
 async function uploadedContext(uploadId: string, options: ContextOptions): Promise<PreparedContext> {

@@ -2,15 +2,18 @@
  * createDockerRunner: builds an image on a Docker engine (Engine API via dockerode, the
  * classic builder), tags it, and pushes every tag. The engine's output goes to the job's log
  * line by line as it arrives; `Step n/m` drives progress; cancel aborts the HTTP request, which
- * makes the engine stop the build and remove its containers.
+ * makes the engine stop the build and remove its containers. What a build may reach (git
+ * hosts, repositories, secrets) is this runner's configuration, checked at submit and again here.
  */
-import type { BuildSpec, ComponentHealth, RunContext, Runner } from '@docker-builder/core';
+import { ValidationError, formatPath, type BuildSpec, type ComponentHealth, type FieldIssue, type RunContext, type Runner } from '@docker-builder/core';
 import type Dockerode from 'dockerode';
 import { rm } from 'node:fs/promises';
-import { prepareContext, uploadPath, type PreparedContext } from './build-context.js';
+import { ContextError, prepareContext, uploadPath, type PreparedContext } from './build-context.js';
+import { createBuildPolicy } from './build-policy.js';
 import { stepProgress } from './build-progress.js';
 import { EngineError, createLineAssembler, followEngineStream } from './engine-stream.js';
-import { allCredentials, credentialsFor, type RegistryCredentials } from './registry-auth.js';
+import { credentialsFor, type AuthConfig, type RegistryCredentials } from './registry-auth.js';
+import { createSecretSealer, isSealed, secretRedactor } from './secret-build-args.js';
 import { dockerFromHost, describeHost } from './docker-host.js';
 
 export interface DockerRunnerOptions {
@@ -22,8 +25,27 @@ export interface DockerRunnerOptions {
   contextRoot?: string;
   /** Where uploaded contexts wait for their job (shared with the HTTP server). */
   uploadsDir?: string;
-  /** Default image repository: `<registryPrefix>/<service>`; without it, just `<service>`. */
+  /** Default image repository: `<registryPrefix>/<service>`; without it, just `<service>`. Images may be pushed under it. */
   registryPrefix?: string;
+  /**
+   * More repositories images may be tagged and pushed as: `registry.example.com/team/app`, or
+   * `registry.example.com/team/*` for everything under it. With neither this nor `registryPrefix`,
+   * builds must not push; with either, every image must be one of them (pushed or not).
+   */
+  pushAllow?: readonly string[];
+  /**
+   * Hosts git contexts may be cloned from: `github.com`, `git.example.com:8443`, `*.example.com`.
+   * Default none: git contexts are refused. The engine clones from inside its own network, so
+   * list only hosts you trust (they could redirect it, and a repository's submodules are fetched too).
+   */
+  gitHosts?: readonly string[];
+  /** Allow `ssh://git@host/repo.git` contexts (cloned with the engine host's ssh keys); default false. */
+  allowSshGit?: boolean;
+  /**
+   * 32 bytes, the same on the server and every worker: seals secret build arguments before a
+   * job is stored and opens them for the build. Without it, secret build arguments are refused.
+   */
+  secretsKey?: Uint8Array;
   /** Registry host → credentials. Never taken from a payload. */
   registryAuth?: Record<string, RegistryCredentials>;
   /** A Docker config.json to read registry credentials from (`auths`). */
@@ -44,36 +66,95 @@ export function createDockerRunner(options: DockerRunnerOptions): Runner<'build'
   const docker = options.docker ?? dockerFromHost(options.dockerHost);
   const name = options.name ?? 'docker';
   const credentials = { registryAuth: options.registryAuth, dockerConfigPath: options.dockerConfigPath };
+  const policy = createBuildPolicy(options);
+  const sealer = options.secretsKey ? createSecretSealer(options.secretsKey) : null;
 
-  const repositoryOf = (spec: BuildSpec) =>
-    spec.image ?? (options.registryPrefix ? `${options.registryPrefix.replace(/\/+$/, '')}/${spec.service}` : spec.service);
+  /** The server's rules, and what it can do with secret build arguments. */
+  const issuesOf = (spec: BuildSpec): FieldIssue[] => {
+    const issues = policy.check(spec);
+    const secrets = Object.entries(spec.secretBuildArgs ?? {});
+    if (secrets.length > 0 && !sealer) {
+      issues.push({
+        path: 'secretBuildArgs',
+        message: 'secret build arguments are refused on this server: it has no SECRETS_KEY (the Docker runner\'s secretsKey) to seal them with',
+      });
+    }
+    return issues;
+  };
+
+  /** The secret values for the build, opened; refuses (at run time) a value that was never sealed. */
+  const openSecrets = (spec: BuildSpec): Record<string, string> => {
+    const secrets = Object.entries(spec.secretBuildArgs ?? {});
+    if (secrets.length === 0) return {};
+    if (!sealer) throw new ContextError('This job has secret build arguments, but this worker has no SECRETS_KEY to open them: give it the server\'s.');
+    return Object.fromEntries(secrets.map(([arg, sealed]) => [arg, sealer.open(arg, sealed)]));
+  };
+
+  async function buildTagPush(spec: BuildSpec, context: RunContext, secrets: Record<string, string>): Promise<BuildResult> {
+    const repository = policy.repositoryOf(spec);
+    const references = spec.tags.map((tag) => `${repository}:${tag}`);
+    // Only the credentials of the registry this image belongs to: enough for base images kept
+    // beside it and for the push, and nothing a Dockerfile could use to pull from the others.
+    const auth = credentialsFor(repository, credentials);
+    const source = await prepareContext(spec, options);
+    try {
+      context.log(`[docker-builder] building ${references[0]} from ${source.description}`);
+      const imageId = await build(docker, spec, source, references[0]!, context, auth, secrets);
+      for (const tag of spec.tags.slice(1)) await docker.getImage(imageId).tag({ repo: repository, tag });
+      context.log(`[docker-builder] built ${imageId}, tagged ${references.join(', ')}`);
+      let digest: string | null = null;
+      if (spec.push) {
+        for (const [i, tag] of spec.tags.entries()) {
+          context.log(`[docker-builder] pushing ${repository}:${tag}`);
+          digest = (await push(docker, repository, tag, auth, context)) ?? digest;
+          context.progress(90 + (10 * (i + 1)) / spec.tags.length);
+        }
+      }
+      context.progress(100);
+      return { imageId, repository, references, pushed: spec.push ? references : [], digest };
+    } finally {
+      if (source.kind === 'upload') await source.discard();
+    }
+  }
 
   return {
     name,
     kind: 'build',
+    validate(spec) {
+      const issues = issuesOf(spec);
+      for (const [arg, value] of Object.entries(spec.secretBuildArgs ?? {})) {
+        // A sealed value comes from a stored job (a retry, or one copied from the API): taking it
+        // back would let anyone who can read a job build with its secret. The value is never kept.
+        if (isSealed(value)) {
+          issues.push({
+            path: formatPath(['secretBuildArgs', arg]),
+            message: 'holds a sealed value, which is never accepted back (so a build with secret build arguments cannot be retried): submit it again with the value itself',
+          });
+        }
+      }
+      if (issues.length > 0) throw new ValidationError(issues);
+      // The builder stores what this returns: sealed, so plaintext never reaches a store.
+      if (!sealer || !spec.secretBuildArgs) return spec;
+      return {
+        ...spec,
+        secretBuildArgs: Object.fromEntries(Object.entries(spec.secretBuildArgs).map(([arg, value]) => [arg, sealer.seal(arg, value)])),
+      };
+    },
     async run(spec, context): Promise<BuildResult> {
       context.signal.throwIfAborted();
-      const repository = repositoryOf(spec);
-      const references = spec.tags.map((tag) => `${repository}:${tag}`);
-      const source = await prepareContext(spec, options);
+      // Again here: the spec was stored by whoever wrote to the store, maybe an older version.
+      const refused = issuesOf(spec);
+      if (refused.length > 0) throw new ContextError(`Refused by this server's build rules: ${refused.map((i) => `${i.path}: ${i.message}`).join('; ')}.`);
+      const secrets = openSecrets(spec);
+      const redact = secretRedactor(Object.values(secrets));
+      // Every line and error of this build passes the redactor: a RUN that echoes a secret
+      // prints *** in the job's log.
+      const runContext: RunContext = { ...context, log: (line) => context.log(redact(line)) };
       try {
-        context.log(`[docker-builder] building ${references[0]} from ${source.description}`);
-        const imageId = await build(docker, spec, source, references[0]!, context, allCredentials(credentials));
-        for (const tag of spec.tags.slice(1)) await docker.getImage(imageId).tag({ repo: repository, tag });
-        context.log(`[docker-builder] built ${imageId}, tagged ${references.join(', ')}`);
-        let digest: string | null = null;
-        if (spec.push) {
-          const auth = credentialsFor(repository, credentials);
-          for (const [i, tag] of spec.tags.entries()) {
-            context.log(`[docker-builder] pushing ${repository}:${tag}`);
-            digest = (await push(docker, repository, tag, auth, context)) ?? digest;
-            context.progress(90 + (10 * (i + 1)) / spec.tags.length);
-          }
-        }
-        context.progress(100);
-        return { imageId, repository, references, pushed: spec.push ? references : [], digest };
-      } finally {
-        if (source.kind === 'upload') await source.discard();
+        return await buildTagPush(spec, runContext, secrets);
+      } catch (error) {
+        if (error instanceof Error) error.message = redact(error.message);
+        throw error;
       }
     },
     async release(spec) {
@@ -94,6 +175,8 @@ export function createDockerRunner(options: DockerRunnerOptions): Runner<'build'
             arch: version.Arch,
             contextRoot: options.contextRoot ?? null,
             registryPrefix: options.registryPrefix ?? null,
+            ...policy.summary,
+            secretBuildArgs: sealer ? `sealed (key ${sealer.keyId})` : 'refused (no secretsKey)',
           },
         };
       } catch (error) {
@@ -114,13 +197,15 @@ async function build(
   source: PreparedContext,
   reference: string,
   context: RunContext,
-  registryConfig: Record<string, { username: string; password: string }>,
+  auth: AuthConfig | null,
+  secrets: Record<string, string>,
 ): Promise<string> {
+  const registryConfig = auth ? { [auth.serveraddress]: { username: auth.username, password: auth.password } } : {};
   const stream = await engineCall(() =>
     docker.buildImage((source.kind === 'git' ? undefined : source.stream) as never, {
       t: reference,
       dockerfile: spec.dockerfile,
-      buildargs: spec.buildArgs,
+      buildargs: { ...spec.buildArgs, ...secrets },
       labels: spec.labels,
       nocache: spec.noCache,
       pull: spec.pull,
@@ -160,7 +245,7 @@ async function push(
   docker: Dockerode,
   repository: string,
   tag: string,
-  auth: ReturnType<typeof credentialsFor>,
+  auth: AuthConfig | null,
   context: RunContext,
 ): Promise<string | null> {
   const reference = `${repository}:${tag}`;

@@ -3,3 +3,4 @@ export { createDockerRunner, type DockerRunnerOptions, type BuildResult } from '
 export { dockerFromHost } from './docker-host.js';
 export { uploadPath } from './build-context.js';
 export { registryHost, type RegistryCredentials } from './registry-auth.js';
+export { gitHostRuleProblem, pushAllowRuleProblem, normalizeRepository } from './build-policy.js';

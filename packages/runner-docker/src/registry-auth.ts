@@ -53,19 +53,6 @@ export function credentialsFor(repository: string, source: CredentialSource): Au
   return null;
 }
 
-/** Every configured registry, for pulling private base images during a build (X-Registry-Config). */
-export function allCredentials(source: CredentialSource): Record<string, { username: string; password: string }> {
-  const out: Record<string, { username: string; password: string }> = {};
-  if (source.dockerConfigPath) {
-    for (const key of Object.keys(readAuths(source.dockerConfigPath))) {
-      const found = credentialsFor(`${key.replace(/^https?:\/\//, '').replace(/\/.*$/, '')}/x`, { dockerConfigPath: source.dockerConfigPath });
-      if (found) out[found.serveraddress] = { username: found.username, password: found.password };
-    }
-  }
-  for (const [host, creds] of Object.entries(source.registryAuth ?? {})) out[host] = { ...creds };
-  return out;
-}
-
 function readAuths(path: string): Record<string, { auth?: string; username?: string; password?: string }> {
   try {
     const config = JSON.parse(readFileSync(path, 'utf8')) as { auths?: Record<string, { auth?: string }> };

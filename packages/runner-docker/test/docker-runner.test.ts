@@ -1,27 +1,33 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { createBuilder, type Job } from '@docker-builder/core';
+import { ValidationError, createBuilder, type BuildSpec, type Job } from '@docker-builder/core';
 import { buildSpec, eventually, jobEnded, recordingContext, runnerContract } from '@docker-builder/core/testing';
 import { createMemoryJobStore } from '@docker-builder/store-memory';
 import { createDockerRunner } from '@docker-builder/runner-docker';
 import { startDockerEngine, startRegistry, type DockerEngine, type Registry } from '../../../test-support/docker-engine.js';
 import { makeContextRoot } from './contexts.js';
-import { startGitServer } from '../../../test-support/git-daemon.js';
+import { startHttpsGitHosts, type HttpsGitHosts } from '../../../test-support/https-git.js';
 import { BASE_IMAGE } from '../../../test-support/docker-engine.js';
 
 let engine: DockerEngine;
 let registry: Registry;
 let contextRoot: string;
+let gitHosts: HttpsGitHosts;
 beforeAll(async () => {
-  [engine, registry] = await Promise.all([startDockerEngine(), startRegistry()]);
+  // Git contexts are https URLs naming a host, so the engine reaches git.test through a proxy
+  // on loopback that serves only that name (and records whatever else it was asked for).
+  gitHosts = await startHttpsGitHosts(['git.test']);
+  [engine, registry] = await Promise.all([startDockerEngine({ env: gitHosts.engineEnv }), startRegistry()]);
   contextRoot = makeContextRoot();
 }, 60_000);
 afterAll(async () => {
   await registry?.stop();
   await engine?.stop();
+  await gitHosts?.stop();
 });
 
 const runner = (options: Partial<Parameters<typeof createDockerRunner>[0]> = {}) =>
@@ -101,24 +107,22 @@ describe('DockerRunner', () => {
     expect(await runImage(`${repository}:latest`)).toBe('bonjour from the builder\nno-debug\n');
   }, 120_000);
 
-  it('builds from a git URL, at a ref and in a subdirectory, cloned by the engine', async () => {
-    const git = await startGitServer('shop', {
+  it('builds from an https git URL on an allowed host, at a ref and in a subdirectory, cloned by the engine', async () => {
+    const repository = gitHosts.addRepository('git.test', 'shop', {
       'README.md': 'not part of the build\n',
       'services/api/Dockerfile': `FROM ${BASE_IMAGE}\nCOPY greeting.txt /greeting.txt\nCMD ["cat", "/greeting.txt"]\n`,
       'services/api/greeting.txt': 'hello from git\n',
     });
-    try {
-      const builder = await builderWith();
-      const context = `${git.url('shop')}#main:services/api`;
-      const { id } = await builder.submitBuild({ service: 'from-git', context, push: false });
-      const job = await ended(builder, id);
-      expect(job.error).toBeNull();
-      const [tag] = (job.spec as { tags: string[] }).tags;
-      expect((await builder.readLogs(id)).lines[0]).toBe(`[docker-builder] building ${registry.address}/team/from-git:${tag} from git ${context}`);
-      expect(await runImage((job.result as { references: string[] }).references[0]!)).toBe('hello from git\n');
-    } finally {
-      await git.stop();
-    }
+    const builder = await builderWith({ gitHosts: ['git.test'] });
+    const context = `${repository}#main:services/api`;
+    const { id } = await builder.submitBuild({ service: 'from-git', context, push: false });
+    const job = await ended(builder, id);
+    expect(job.error).toBeNull();
+    const [tag] = (job.spec as { tags: string[] }).tags;
+    expect((await builder.readLogs(id)).lines[0]).toBe(`[docker-builder] building ${registry.address}/team/from-git:${tag} from git ${context}`);
+    expect(await runImage((job.result as { references: string[] }).references[0]!)).toBe('hello from git\n');
+    // The engine asked for git.test and nothing else.
+    expect(gitHosts.refused).toEqual([]);
   }, 60_000);
 
   it('drives progress from the Step n/m lines and ends at 100', async () => {
@@ -229,4 +233,108 @@ describe('DockerRunner', () => {
     expect(missing).toMatchObject({ ok: false, details: { engine: 'unix:///tmp/no-such-docker.sock', reachable: false } });
     expect(missing.message).toMatch(/^The Docker engine at unix:\/\/\/tmp\/no-such-docker.sock is unreachable: .*Set DOCKER_HOST/);
   });
+  it('pushes under REGISTRY_PREFIX and to PUSH_ALLOW entries; refuses any other repository at submit, before the engine', async () => {
+    const builder = await builderWith({ pushAllow: [`${registry.address}/shared/*`] });
+    for (const image of [`${registry.address}/team/prefixed`, `${registry.address}/shared/allowed`]) {
+      const job = await ended(builder, (await builder.submitBuild({ service: 'allowed', image, context: 'simple', tags: ['1'] })).id);
+      expect(job.error).toBeNull();
+      expect((job.result as { pushed: string[] }).pushed).toEqual([`${image}:1`]);
+    }
+    expect(await (await fetch(`http://${registry.address}/v2/shared/allowed/tags/list`)).json()).toEqual({ name: 'shared/allowed', tags: ['1'] });
+
+    const buildImage = vi.spyOn(engine.docker, 'buildImage');
+    try {
+      const before = (await builder.list({ limit: 50 })).jobs.length;
+      const refused = await builder
+        .submitBuild({ service: 'payments', image: `${registry.address}/prod/payments`, context: 'simple', tags: ['latest'] })
+        .then(() => null, (e: unknown) => e);
+      expect(refused).toBeInstanceOf(ValidationError);
+      expect((refused as ValidationError).issues[0]).toMatchObject({ path: 'image', message: expect.stringContaining('ask for it to be added to PUSH_ALLOW') });
+      expect((await builder.list({ limit: 50 })).jobs).toHaveLength(before);
+      expect(buildImage).not.toHaveBeenCalled();
+    } finally {
+      buildImage.mockRestore();
+    }
+    expect((await fetch(`http://${registry.address}/v2/prod/payments/tags/list`)).status).toBe(404);
+  }, 90_000);
+
+  it("gives a build only its own registry's credentials: a FROM on another configured registry is not authorised", async () => {
+    const [own, other] = await Promise.all([
+      startRegistry({ auth: { username: 'own-bot', password: 'own-password' } }),
+      startRegistry({ auth: { username: 'other-bot', password: 'other-password' } }),
+    ]);
+    try {
+      const registryAuth = { [own.address]: { username: 'own-bot', password: 'own-password' }, [other.address]: { username: 'other-bot', password: 'other-password' } };
+      const root = mkdtempSync(path.join(tmpdir(), 'ctx-from-'));
+      const dockerfile = (name: string, from: string) => {
+        mkdirSync(path.join(root, name));
+        writeFileSync(path.join(root, name, 'Dockerfile'), `FROM ${from}\nRUN echo built on ${from}\n`);
+      };
+      dockerfile('base', BASE_IMAGE);
+      dockerfile('from-own', `${own.address}/base/busybox:1`);
+      dockerfile('from-other', `${other.address}/base/busybox:1`);
+
+      // The same base image in both registries, each pushed with that registry's own credentials.
+      for (const target of [own, other]) {
+        const builder = await builderWith({ contextRoot: root, registryPrefix: `${target.address}/base`, registryAuth });
+        const job = await ended(builder, (await builder.submitBuild({ service: 'busybox', context: 'base', tags: ['1'] })).id);
+        expect(job.error).toBeNull();
+        await engine.docker.getImage(`${target.address}/base/busybox:1`).remove();
+      }
+
+      // dockerode moves `registryconfig` into a header, so note which registries each build was given as it is called.
+      const given: string[][] = [];
+      const original = engine.docker.buildImage.bind(engine.docker);
+      const buildImage = vi.spyOn(engine.docker, 'buildImage').mockImplementation(((file: never, options: { registryconfig?: object }) => {
+        given.push(Object.keys(options.registryconfig ?? {}));
+        return original(file, options as never);
+      }) as never);
+      try {
+        const builder = await builderWith({ contextRoot: root, registryPrefix: `${own.address}/team`, registryAuth });
+        const fromOwn = await ended(builder, (await builder.submitBuild({ service: 'from-own', context: 'from-own', push: false })).id);
+        expect(fromOwn.error).toBeNull();
+        const fromOther = await ended(builder, (await builder.submitBuild({ service: 'from-other', context: 'from-other', push: false })).id);
+        expect(fromOther.state).toBe('error');
+        expect(fromOther.error).toMatch(/unauthorized|authentication required|no basic auth credentials/);
+        expect(given).toEqual([[own.address], [own.address]]);
+      } finally {
+        buildImage.mockRestore();
+      }
+    } finally {
+      await Promise.all([own.stop(), other.stop()]);
+    }
+  }, 120_000);
+
+  it('hands a secret build argument to the build, and keeps it out of the job, its log and the pushed stage', async () => {
+    const secret = `npm_${randomBytes(12).toString('hex')}`;
+    const digest = createHash('sha256').update(`${secret}\n`).digest('hex');
+    const root = mkdtempSync(path.join(tmpdir(), 'ctx-secret-'));
+    const write = (file: string, text: string) => {
+      mkdirSync(path.dirname(path.join(root, file)), { recursive: true });
+      writeFileSync(path.join(root, file), text);
+    };
+    write('single/Dockerfile', `FROM ${BASE_IMAGE}\nARG NPM_TOKEN\nRUN echo "$NPM_TOKEN" | sha256sum && echo "token is $NPM_TOKEN"\n`);
+    write(
+      'staged/Dockerfile',
+      `FROM ${BASE_IMAGE} AS deps\nARG NPM_TOKEN\nRUN echo "$NPM_TOKEN" | sha256sum > /installed\nFROM ${BASE_IMAGE}\nCOPY --from=deps /installed /installed\n`,
+    );
+    const builder = await builderWith({ contextRoot: root, secretsKey: randomBytes(32) });
+
+    const single = await ended(builder, (await builder.submitBuild({ service: 'secret-single', context: 'single', push: false, noCache: true, secretBuildArgs: { NPM_TOKEN: secret } })).id);
+    expect(single.error).toBeNull();
+    const { lines } = await builder.readLogs(single.id);
+    expect(lines).toContain(`${digest}  -`);
+    expect(lines).toContain('token is ***');
+    expect((single.spec as BuildSpec).secretBuildArgs!.NPM_TOKEN).toMatch(/^sealed:v1:/);
+    expect(JSON.stringify({ single, lines })).not.toContain(secret);
+    // What the README says: a classic ARG used by a RUN step is in the image's history...
+    const history = async (job: Job) => JSON.stringify(await engine.docker.getImage((job.result as { imageId: string }).imageId).history());
+    expect(await history(single)).toContain(`NPM_TOKEN=${secret}`);
+
+    // ...and a later stage that only copies the result does not carry it.
+    const staged = await ended(builder, (await builder.submitBuild({ service: 'secret-staged', context: 'staged', push: false, noCache: true, secretBuildArgs: { NPM_TOKEN: secret } })).id);
+    expect(staged.error).toBeNull();
+    expect(await history(staged)).not.toContain(secret);
+    expect(await runImage((staged.result as { references: string[] }).references[0]!, ['cat', '/installed'])).toBe(`${digest}  -\n`);
+  }, 120_000);
 });

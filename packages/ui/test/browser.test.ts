@@ -40,7 +40,13 @@ afterEach(() => {
 });
 
 function startExample(example: 'server' | 'worker', env: Record<string, string>) {
-  const child = spawnExample(example, { HOST: '127.0.0.1', DOCKER_HOST: 'unix:///tmp/no-docker-for-ui-tests.sock', ...env });
+  // Builds may only push under a registry prefix: the form's builds then reach the (missing) engine and fail there.
+  const child = spawnExample(example, {
+    HOST: '127.0.0.1',
+    DOCKER_HOST: 'unix:///tmp/no-docker-for-ui-tests.sock',
+    REGISTRY_PREFIX: 'registry.example.com/team',
+    ...env,
+  });
   processes.push(child);
   const lines: string[] = [];
   child.stdout.on('data', (chunk: Buffer) => lines.push(...chunk.toString().split('\n').filter(Boolean)));

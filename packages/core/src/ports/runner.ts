@@ -21,9 +21,10 @@ export interface Runner<K extends JobKind = JobKind> {
   /**
    * Checks a spec against this runner's configuration at submit time (where a context may come
    * from, where an image may be pushed). Throws a ValidationError naming the field and the
-   * setting that allows it; nothing is stored for a spec it refuses. Optional.
+   * setting that allows it; nothing is stored for a spec it refuses. May return the spec to
+   * store instead (secret values sealed, say); the builder stores what it returns. Optional.
    */
-  validate?(spec: SpecByKind[K]): void | Promise<void>;
+  validate?(spec: SpecByKind[K]): void | SpecByKind[K] | Promise<void | SpecByKind[K]>;
   health(): Promise<ComponentHealth>;
   /**
    * Frees what was kept for a job that will never run (cancelled or failed before it

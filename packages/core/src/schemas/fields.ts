@@ -10,6 +10,7 @@ import {
   TAG_PATTERN,
   parseImageReference,
 } from './docker-reference.js';
+import { isGitUrl, parseGitUrl } from './git-url.js';
 import { unsafeTextReason } from './safe-text.js';
 
 /** Free text that will reach a runner; see safe-text.ts for what is refused. */
@@ -91,17 +92,10 @@ export function relativePath(example: string) {
   });
 }
 
-const GIT_URL = new RegExp(
-  '^(?:(?:https?|git|ssh)://(?:[A-Za-z0-9._-]+@)?[A-Za-z0-9.-]+(?::[0-9]+)?|[A-Za-z0-9._-]+@[A-Za-z0-9.-]+:)' +
-    '[A-Za-z0-9._~/-]+' +
-    '(?:#[A-Za-z0-9._/-]+(?::[A-Za-z0-9._/-]+)?)?$',
-);
-
-export function isGitUrl(value: string): boolean {
-  return /^(?:https?|git|ssh):\/\//.test(value) || /^[A-Za-z0-9._-]+@[A-Za-z0-9.-]+:/.test(value);
-}
-
-/** A build context: a directory relative to the runner's context root, or a git URL (`#ref:subdir` allowed). */
+/**
+ * A build context: a directory relative to the runner's context root, or a git URL
+ * (`https://host/repo.git#ref:subdir`) that passes the rules in git-url.ts.
+ */
 export const buildContext = z.string().superRefine((value, ctx) => {
   if (!isGitUrl(value)) {
     const result = relativePath('services/rag').safeParse(value);
@@ -109,13 +103,9 @@ export const buildContext = z.string().superRefine((value, ctx) => {
     return;
   }
   const reason = unsafeTextReason(value);
-  if (reason) {
-    ctx.addIssue({ code: 'custom', message: reason });
-  } else if (value.length > 2048 || !GIT_URL.test(value)) {
-    ctx.addIssue({
-      code: 'custom',
-      message: 'must be a git URL such as "https://git.example.com/team/repo.git#main:services/rag"',
-    });
+  const parsed = reason ? null : parseGitUrl(value);
+  if (reason || (parsed && !parsed.ok)) {
+    ctx.addIssue({ code: 'custom', message: reason ?? (parsed as { reason: string }).reason });
   }
 });
 

@@ -42,6 +42,15 @@ export const CreateBuildPayload = z
       .refine((args) => Object.keys(args).length <= 100, { error: 'must hold at most 100 build arguments' })
       .default({})
       .describe('Build arguments (ARG values).'),
+    secretBuildArgs: z
+      .record(buildArgName, safeText(4096).min(1, { error: 'must not be empty' }))
+      .refine((args) => Object.keys(args).length <= 20, { error: 'must hold at most 20 secret build arguments' })
+      .optional()
+      .describe(
+        'Build arguments whose values are secrets (an NPM_TOKEN): sealed with the server\'s key before the job is stored, ' +
+          'never returned or logged (a job shows only a sealed value), handed to the build as ARG values. ' +
+          'An ARG value used by a RUN step stays in the image\'s history: use it in a stage that is not pushed.',
+      ),
     target: stageName.optional().describe('The stage of a multi-stage Dockerfile to build.'),
     labels: z
       .record(labelKey, safeText(1024))
@@ -52,6 +61,14 @@ export const CreateBuildPayload = z
     noCache: z.boolean().default(false).describe('Build without the layer cache.'),
     pull: z.boolean().default(false).describe('Always pull newer versions of base images.'),
     push: z.boolean().default(true).describe('Push every tag to the registry after the build.'),
+  })
+  .superRefine((payload, ctx) => {
+    // One name, one value: the engine would take either, and which one is not ours to guess.
+    for (const name of Object.keys(payload.secretBuildArgs ?? {})) {
+      if (Object.hasOwn(payload.buildArgs, name)) {
+        ctx.addIssue({ code: 'custom', path: ['secretBuildArgs', name], message: 'is also a build argument: give each name once, secret or not' });
+      }
+    }
   })
   .describe('A request to build (and push) one image.');
 
@@ -72,6 +89,9 @@ export type CreateDeployPayload = z.input<typeof CreateDeployPayload>;
 /**
  * A build job's spec: the build payload with every default filled in, and, for a context
  * uploaded with the request, the server-made id of the upload (never taken from a payload).
+ * `secretBuildArgs` holds plaintext only between parsing and the build runner's `validate`,
+ * which seals each value in place before the builder stores the spec; a build runner that
+ * accepts secret build arguments must do the same (the Docker runner does).
  */
 export type BuildSpec = z.output<typeof CreateBuildPayload> & { upload?: string };
 /** A deploy job's spec. */
