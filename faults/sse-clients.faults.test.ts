@@ -3,7 +3,8 @@
  * after a few events, half-closed, paused while the server waits to drain), 100 at a time,
  * against a real server and a Redis store while jobs write lines. When they are gone and the
  * jobs have ended, the server's timers and sockets and the store's Redis subscriptions and
- * connections are back to their starting counts.
+ * connections are back to their starting counts, and so is the router's count of open streams
+ * (the metrics' `log_stream_clients`).
  */
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import http from 'node:http';
@@ -62,6 +63,8 @@ let builder: Builder;
 let server: http.Server;
 let port: number;
 let admin: Redis;
+/** What the router's onStream hook reported: streams open now, and ever opened. */
+const streams = { open: 0, opened: 0 };
 
 beforeAll(async () => {
   redis = new Redis(inject('redisUrl'), { connectionName, maxRetriesPerRequest: 2 });
@@ -74,7 +77,17 @@ beforeAll(async () => {
     concurrency: 4,
   });
   const app = express();
-  app.use('/api', createBuilderRouter(builder, { onError: () => undefined, sseHeartbeatSeconds: 0.2 }));
+  app.use(
+    '/api',
+    createBuilderRouter(builder, {
+      onError: () => undefined,
+      sseHeartbeatSeconds: 0.2,
+      onStream: (change) => {
+        streams.open += change.delta;
+        if (change.delta > 0) streams.opened += 1;
+      },
+    }),
+  );
   server = http.createServer(app);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   port = (server.address() as AddressInfo).port;
@@ -216,6 +229,8 @@ describe('2,000 SSE clients that drop at random moments', () => {
     for (const id of running) await builder.cancel(id);
     await Promise.all(running.map((id) => jobEnded(builder, id)));
     await eventually(async () => (await connectionsOf(server)) === 0, 10_000, 'the server to have no connection left');
+    expect(streams.opened, 'streams that started').toBeGreaterThan(CLIENTS / 4);
+    expect(streams.open, 'streams counted as open with no client left').toBe(0);
     await eventually(async () => (await ourChannels()).length === 0, 10_000, `no Redis channel under ${prefix} subscribed`);
     for (const id of [...running, short, long]) {
       expect(((await admin.pubsub('NUMSUB', `${prefix}job:${id}:events`)) as [string, number])[1]).toBe(0);

@@ -1,6 +1,8 @@
 /** The server's and worker's configuration, read from the environment once at start and validated. */
 import { z } from 'zod';
 import { ROLES, ValidationError, parseOrThrow } from '@docker-builder/core';
+import { gitHostRuleProblem, pushAllowRuleProblem } from '@docker-builder/runner-docker';
+import { passthroughNameProblem, splitArguments } from '@docker-builder/runner-ansible';
 
 const wholeNumber = (min: number) =>
   z
@@ -8,6 +10,19 @@ const wholeNumber = (min: number) =>
     .regex(/^\d+$/, { error: 'must be a whole number' })
     .transform(Number)
     .pipe(z.number().int().min(min, { error: `must be at least ${min}` }));
+
+/** A comma-separated list whose every entry passes `problem`. */
+const list = (problem: (entry: string) => string | null) =>
+  z
+    .string()
+    .transform((value) => value.split(',').map((entry) => entry.trim()).filter(Boolean))
+    .superRefine((entries, ctx) => {
+      for (const entry of entries) {
+        const reason = problem(entry);
+        if (reason) ctx.addIssue({ code: 'custom', message: reason });
+      }
+    })
+    .default([]);
 
 const EnvSchema = z.object({
   HOST: z.string().min(1).default('127.0.0.1'),
@@ -50,6 +65,31 @@ const EnvSchema = z.object({
   /** Where uploaded contexts wait for their job; with workers on other machines, a shared directory. */
   UPLOADS_DIR: z.string().min(1).optional(),
   UPLOAD_MAX_BYTES: wholeNumber(1).default(512 * 1024 * 1024),
+  /** What an uploaded archive may unpack to, and how many entries it may hold; uploads received at once. */
+  UPLOAD_MAX_UNPACKED_BYTES: wholeNumber(1).default(2 * 1024 * 1024 * 1024),
+  UPLOAD_MAX_ENTRIES: wholeNumber(1).default(100_000),
+  UPLOAD_MAX_CONCURRENT: wholeNumber(1).default(4),
+  /** Hosts git contexts may be cloned from (github.com, git.example.com:8443, *.example.com); none: git contexts are refused. */
+  GIT_HOSTS: list(gitHostRuleProblem),
+  /** Allow ssh://git@host/repo.git contexts, cloned with the engine host's ssh keys. */
+  GIT_ALLOW_SSH: z.enum(['true', 'false'], { error: 'must be true or false' }).transform((value) => value === 'true').default(false),
+  /** Repositories images may be pushed to besides REGISTRY_PREFIX/…: registry/team/app or registry/team/*. */
+  PUSH_ALLOW: list(pushAllowRuleProblem),
+  /** 32 random bytes, base64 (openssl rand -base64 32), the same on the server and every worker: seals secret build arguments. */
+  SECRETS_KEY: z
+    .string()
+    .transform((value, ctx) => {
+      const key = Buffer.from(value.trim(), /^[0-9a-fA-F]{64}$/.test(value.trim()) ? 'hex' : 'base64');
+      // Never echo the value: only what is wrong with it.
+      if (key.length !== 32) {
+        ctx.addIssue({ code: 'custom', message: `must be 32 bytes in base64 or hex (openssl rand -base64 32), not ${key.length} bytes` });
+        return z.NEVER;
+      }
+      return key;
+    })
+    .optional(),
+  /** UTF-8 bytes of log kept per job (with the 100 000-line cap); the log's last line says when it was reached. */
+  LOG_MAX_BYTES: wholeNumber(1024).default(64 * 1024 * 1024),
   /** Default image repository prefix, e.g. us-central1-docker.pkg.dev/PROJECT/REPO. */
   REGISTRY_PREFIX: z
     .string()
@@ -65,6 +105,35 @@ const EnvSchema = z.object({
   /** The ansible-playbook binary, if not on PATH. */
   ANSIBLE_PLAYBOOK: z.string().min(1).optional(),
   DEPLOY_TIMEOUT_SECONDS: wholeNumber(1).default(1800),
+  /** The playbook gets the server's ANSIBLE_* variables, and these names too (KUBECONFIG,GOOGLE_APPLICATION_CREDENTIALS). */
+  DEPLOY_ENV_PASSTHROUGH: list(passthroughNameProblem),
+  /** ansible-playbook arguments set by the operator (--private-key /keys/id_ed25519 -e @/etc/deploy/prod.yml): split as a shell splits words, with no shell. */
+  ANSIBLE_EXTRA_ARGS: z
+    .string()
+    .transform((value, ctx) => {
+      try {
+        return splitArguments(value);
+      } catch (error) {
+        ctx.addIssue({ code: 'custom', message: (error as Error).message });
+        return z.NEVER;
+      }
+    })
+    .default([]),
+  /** With it, GET /metrics asks for `Authorization: Bearer <METRICS_TOKEN>` (server and workers); without it, /metrics is open. */
+  METRICS_TOKEN: z
+    .string()
+    .min(16, { error: 'must be at least 16 characters (openssl rand -hex 16)' })
+    .regex(/^[\x21-\x7e]+$/, { error: 'must be printable ASCII without spaces' })
+    .optional(),
+  /** A worker serves /metrics and /healthz on this port (0 picks a free one); without it, a worker serves no HTTP. */
+  METRICS_PORT: z
+    .string()
+    .regex(/^\d+$/, { error: 'must be a port number' })
+    .transform(Number)
+    .pipe(z.number().int().max(65535, { error: 'must be a port number' }))
+    .optional(),
+  /** The address a worker's metrics server listens on. */
+  METRICS_HOST: z.string().min(1).default('127.0.0.1'),
 });
 
 export type ServerConfig = z.output<typeof EnvSchema>;

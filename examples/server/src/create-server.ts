@@ -6,14 +6,17 @@
 import express from 'express';
 import { createBuilder, type Builder, type RunnerMap } from '@docker-builder/core';
 import { createBuilderRouter } from '@docker-builder/http-express';
+import { createBuilderMetrics, type BuilderMetrics } from '@docker-builder/metrics';
 import { uiAssetsDir } from '@docker-builder/ui';
 import type { Backend } from './backend.js';
 import type { ServerConfig } from './config.js';
 import type { ServerAuth } from './server-auth.js';
 import type { Logger } from './logger.js';
 import { requestLog } from './request-log.js';
-import { uploadsDir } from './runners.js';
-import { builderEventLevel, leaseOptions } from './lease-options.js';
+import { uploadOptions } from './runners.js';
+import { leaseOptions, logOptions } from './lease-options.js';
+import { builderEventListener } from './builder-event-listener.js';
+import { opsHandler } from './ops-routes.js';
 
 /** The web UI's files, or null (with a warning) when it has not been built. */
 function builtUi(log: Logger): string | null {
@@ -28,6 +31,7 @@ function builtUi(log: Logger): string | null {
 export interface ServerParts {
   app: express.Express;
   builder: Builder;
+  metrics: BuilderMetrics;
 }
 
 export function createServer(
@@ -35,17 +39,30 @@ export function createServer(
   options: { backend: Backend; runners: RunnerMap; log: Logger; auth?: ServerAuth['hook'] },
 ): ServerParts {
   const { log, backend } = options;
+  const metrics = createBuilderMetrics({ processMetrics: true });
   const builder = createBuilder({
     store: backend.store,
     ...(backend.queue ? { queue: backend.queue } : {}),
     runners: options.runners,
     concurrency: config.CONCURRENCY,
     ...leaseOptions(config),
-    onEvent: (event) => log(builderEventLevel(event), event.type, { ...event }),
+    ...logOptions(config),
+    onEvent: builderEventListener(log, metrics),
   });
+  metrics.observe(builder);
 
   const app = express();
   app.disable('x-powered-by');
+  // /healthz, /readyz, /metrics: outside /api and its auth, by convention, and before the
+  // request log, which probes every few seconds would drown.
+  app.use(
+    opsHandler({
+      builder,
+      metrics,
+      ...(config.METRICS_TOKEN ? { metricsToken: config.METRICS_TOKEN } : {}),
+      onError: (error) => log('error', 'metrics failed', { error: String(error) }),
+    }),
+  );
   app.use(requestLog(log));
   app.use(
     '/api',
@@ -54,8 +71,9 @@ export function createServer(
       // One line per state-changing request, with who asked: the audit trail.
       onAudit: (entry) => log(entry.status < 400 ? 'info' : 'warn', 'audit', { ...entry, user: entry.user?.sub ?? null }),
       bodyLimit: config.BODY_LIMIT,
-      uploads: { dir: uploadsDir(config), maxBytes: config.UPLOAD_MAX_BYTES },
+      uploads: uploadOptions(config),
       onError: (error, req) => log('error', 'request failed', { method: req.method, path: req.originalUrl, error: String(error) }),
+      onStream: metrics.onStream,
     }),
   );
   // The seed served its docs at /docs; keep that address working.
@@ -68,5 +86,5 @@ export function createServer(
       res.json({ service: 'docker-builder', api: '/api', docs: '/api/docs', ui: 'not built: run pnpm --filter @docker-builder/ui build' });
     });
   }
-  return { app, builder };
+  return { app, builder, metrics };
 }

@@ -6,6 +6,7 @@ import { existsSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import path from 'node:path';
 import type { RunnerMap } from '@docker-builder/core';
+import type { UploadOptions } from '@docker-builder/http-express';
 import { createDockerRunner } from '@docker-builder/runner-docker';
 import { PLAYBOOK_CANDIDATES, createAnsibleRunner } from '@docker-builder/runner-ansible';
 import { fileURLToPath } from 'node:url';
@@ -18,6 +19,10 @@ export function createRunners(config: ServerConfig): RunnerMap {
       contextRoot: config.BUILD_CONTEXT_ROOT,
       uploadsDir: uploadsDir(config),
       registryPrefix: config.REGISTRY_PREFIX,
+      pushAllow: config.PUSH_ALLOW,
+      gitHosts: config.GIT_HOSTS,
+      allowSshGit: config.GIT_ALLOW_SSH,
+      secretsKey: config.SECRETS_KEY,
       dockerConfigPath: dockerConfigPath(config),
     }),
     deploy: createAnsibleRunner({
@@ -26,6 +31,11 @@ export function createRunners(config: ServerConfig): RunnerMap {
       limit: config.ANSIBLE_LIMIT,
       ansiblePlaybook: config.ANSIBLE_PLAYBOOK,
       timeoutMs: config.DEPLOY_TIMEOUT_SECONDS * 1000,
+      // Read once, as the runner is made at start: its ANSIBLE_* variables and the listed names
+      // reach the playbook, but not this server's own settings that only look like ansible's.
+      serverEnv: { ...process.env, ANSIBLE_PLAYBOOK: undefined, ANSIBLE_LIMIT: undefined, ANSIBLE_EXTRA_ARGS: undefined },
+      passthroughEnv: config.DEPLOY_ENV_PASSTHROUGH,
+      extraArgs: config.ANSIBLE_EXTRA_ARGS,
     }),
   };
 }
@@ -41,6 +51,17 @@ function bundledPlaybookUnlessLocal(): string | undefined {
 
 export function uploadsDir(config: ServerConfig): string {
   return config.UPLOADS_DIR ?? path.join(tmpdir(), 'docker-builder-uploads');
+}
+
+/** The router's limits for uploaded contexts (the runner reads the same directory). */
+export function uploadOptions(config: ServerConfig): UploadOptions {
+  return {
+    dir: uploadsDir(config),
+    maxBytes: config.UPLOAD_MAX_BYTES,
+    maxUnpackedBytes: config.UPLOAD_MAX_UNPACKED_BYTES,
+    maxEntries: config.UPLOAD_MAX_ENTRIES,
+    maxConcurrent: config.UPLOAD_MAX_CONCURRENT,
+  };
 }
 
 /** DOCKER_CONFIG/config.json, else ~/.docker/config.json when it exists: where the docker CLI keeps logins. */

@@ -4,12 +4,17 @@
  *
  *   REDIS_URL=redis://127.0.0.1:6379 pnpm --filter @docker-builder/example-worker start
  *
+ * METRICS_PORT: also serve /metrics, /healthz and /readyz on that port (METRICS_HOST, default
+ * 127.0.0.1).
+ *
  * SIGTERM/SIGINT: stop taking jobs, let running ones finish, abort the rest (they end in
  * error, saying why) and exit 0, all within SHUTDOWN_DEADLINE_SECONDS.
  */
 import { createBuilder } from '@docker-builder/core';
+import { createBuilderMetrics } from '@docker-builder/metrics';
 import { createRedisWorker } from '@docker-builder/store-redis';
-import { builderEventLevel, bullPrefix, createBackend, createRunners, jsonLogger as log, leaseOptions, startupConfig } from '@docker-builder/example-server/runtime';
+import { builderEventListener, bullPrefix, createBackend, createRunners, jsonLogger as log, leaseOptions, logOptions, opsHandler, startupConfig } from '@docker-builder/example-server/runtime';
+import { startMetricsServer } from './metrics-server.js';
 
 const config = startupConfig(log);
 if (!config.REDIS_URL) {
@@ -18,14 +23,17 @@ if (!config.REDIS_URL) {
 }
 
 const backend = createBackend(config);
+const metrics = createBuilderMetrics({ processMetrics: true });
 const builder = createBuilder({
   store: backend.store,
   // Jobs this worker's reaper queues again go back through Redis, to whichever worker is free.
   queue: backend.queue,
   runners: createRunners(config),
   ...leaseOptions(config),
-  onEvent: (event) => log(builderEventLevel(event), event.type, { ...event }),
+  ...logOptions(config),
+  onEvent: builderEventListener(log, metrics),
 });
+metrics.observe(builder);
 const worker = createRedisWorker({
   builder,
   redis: config.REDIS_URL,
@@ -41,6 +49,22 @@ const worker = createRedisWorker({
     }
   },
 });
+
+if (config.METRICS_PORT !== undefined) {
+  const handler = opsHandler({
+    builder,
+    metrics,
+    ...(config.METRICS_TOKEN ? { metricsToken: config.METRICS_TOKEN } : {}),
+    onError: (error) => log('error', 'metrics failed', { error: String(error) }),
+  });
+  await startMetricsServer({ host: config.METRICS_HOST, port: config.METRICS_PORT, handler }).then(
+    ({ url, port }) => log('info', `metrics served on ${url}`, { metrics: url, metricsPort: port }),
+    (error: unknown) => {
+      log('error', `cannot serve metrics on ${config.METRICS_HOST}:${config.METRICS_PORT}: ${(error as Error).message}`);
+      process.exit(1);
+    },
+  );
+}
 
 let stopping = false;
 async function shutdown(signal: string) {

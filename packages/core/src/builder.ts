@@ -13,7 +13,7 @@ import {
   RunnerUnavailableError,
   errorMessage,
 } from './errors.js';
-import type { BuilderEvent } from './builder-events.js';
+import { jobFinishedEvent, type BuilderEvent } from './builder-events.js';
 import { createInProcessQueue, type InProcessQueue } from './in-process-queue.js';
 import { createJobId } from './job-id.js';
 import { DEFAULT_LOG_LIMITS, type LogLimits } from './job-log-writer.js';
@@ -151,8 +151,8 @@ export function createBuilder(options: BuilderOptions): Builder {
     const user = submitOptions.user ? parseOrThrow(JobUserSchema, submitOptions.user) : null;
     // The server's own rules (where contexts may come from, where images may go): refused
     // here, before anything is stored, with the setting to change in the message.
-    await (runners[kind] as Runner<K>).validate?.(spec);
-    const job = await store.create({ id: createJobId(now().getTime()), kind, spec, user, retryOf, createdAt: now().toISOString() } as NewJob, {
+    const stored = (await (runners[kind] as Runner<K>).validate?.(spec)) ?? spec;
+    const job = await store.create({ id: createJobId(now().getTime()), kind, spec: stored, user, retryOf, createdAt: now().toISOString() } as NewJob, {
       leaseMs: queuedLeaseMs,
     });
     const handed = await hand(job);
@@ -238,6 +238,7 @@ export function createBuilder(options: BuilderOptions): Builder {
         });
         if (cancelled) {
           await releaseJob(runners, cancelled);
+          onEvent(jobFinishedEvent(cancelled));
           return cancelled;
         }
         // It started meanwhile: ask the runner to stop instead.

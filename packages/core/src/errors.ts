@@ -13,6 +13,10 @@ export type ErrorCode =
   | 'UNAUTHORIZED'
   | 'FORBIDDEN'
   | 'PAYLOAD_TOO_LARGE'
+  /** The server has no room to store what was sent (its disk is full). */
+  | 'INSUFFICIENT_STORAGE'
+  /** The server is doing as much of this as it allows at once; try again (Retry-After). */
+  | 'BUSY'
   | 'UNSUPPORTED_MEDIA_TYPE'
   | 'INVALID_JSON'
   | 'NOT_FOUND'

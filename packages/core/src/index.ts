@@ -16,7 +16,7 @@ export { unsafeTextReason } from './schemas/safe-text.js';
 export { stripAnsi } from './ansi.js';
 export { parseImageReference, type ParsedImageReference } from './schemas/docker-reference.js';
 export { timestampTag } from './schemas/timestamp-tag.js';
-export { isGitUrl } from './schemas/fields.js';
+export { isGitUrl, parseGitUrl, type GitUrl, type GitUrlParse } from './schemas/git-url.js';
 export { createBuilder, type Builder, type BuilderOptions, type CancelOptions, type DebugInfo, type SubmitOptions, type SubmitBuildOptions, type SubmitResult } from './builder.js';
 export type { BuilderEvent } from './builder-events.js';
 export { runJob, JobAbortedError, type LifecycleDeps } from './job-lifecycle.js';

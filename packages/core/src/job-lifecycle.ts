@@ -10,7 +10,7 @@ import { createJobLogWriter, type LogLimits } from './job-log-writer.js';
 import { createJobProgressReporter } from './job-progress-reporter.js';
 import type { JobTransition, JobStore } from './ports/job-store.js';
 import type { RunContext, Runner, RunnerMap } from './ports/runner.js';
-import type { BuilderEvent } from './builder-events.js';
+import { jobFinishedEvent, jobStartedEvent, type BuilderEvent } from './builder-events.js';
 import { keepLease, type LeaseTimings } from './job-lease.js';
 
 export interface LifecycleDeps {
@@ -62,7 +62,7 @@ export async function runJob(deps: LifecycleDeps, jobId: string, signal?: AbortS
     });
     if (job) {
       await releaseJob(deps.runners, job);
-      deps.onEvent({ type: 'job.finished', jobId, kind: job.kind, state: job.state, error: job.error });
+      deps.onEvent(jobFinishedEvent(job));
     }
     return job;
   }
@@ -70,7 +70,7 @@ export async function runJob(deps: LifecycleDeps, jobId: string, signal?: AbortS
   const claimed = await store.transition(jobId, { from: ['queued'], to: 'running', at: at(), leaseMs: deps.lease.leaseMs });
   if (!claimed) return null;
   const { attempt } = claimed;
-  deps.onEvent({ type: 'job.started', jobId, kind: claimed.kind, attempt });
+  deps.onEvent(jobStartedEvent(claimed));
 
   const controller = new AbortController();
   const forwardAbort = () => controller.abort(signal!.reason instanceof JobAbortedError ? signal!.reason : new JobAbortedError(abortReason(signal!)));
@@ -96,7 +96,7 @@ export async function runJob(deps: LifecycleDeps, jobId: string, signal?: AbortS
       () => 0,
     );
     const log = createJobLogWriter({
-      store,
+      store: reportingStoredLines(store, (lines) => deps.onEvent({ type: 'job.logged', jobId, kind: claimed.kind, lines })),
       jobId,
       attempt,
       existingLines,
@@ -156,12 +156,29 @@ export async function runJob(deps: LifecycleDeps, jobId: string, signal?: AbortS
         : { from: ['running'], to: outcome.state, at: at(), attempt, error: outcome.error, logs: marker };
     const finished = await transitionWithRetry(store, jobId, change);
     if (finished) {
-      deps.onEvent({ type: 'job.finished', jobId, kind: finished.kind, state: finished.state, error: finished.error });
+      deps.onEvent(jobFinishedEvent(finished));
     }
     return finished;
   } finally {
     lease.stop();
   }
+}
+
+/**
+ * The store as the log writer sees it: each batch the store accepted is reported, so lines
+ * can be counted (metrics) without a read of the store. Only `appendLogs` changes.
+ */
+function reportingStoredLines(store: JobStore, onStored: (lines: number) => void): JobStore {
+  const appendLogs: JobStore['appendLogs'] = async (id, lines, fence) => {
+    const length = await store.appendLogs(id, lines, fence);
+    try {
+      if (length !== null) onStored(lines.length);
+    } catch {
+      // A listener that throws must not make a stored batch look refused: it would be written twice.
+    }
+    return length;
+  };
+  return new Proxy(store, { get: (target, key, receiver) => (key === 'appendLogs' ? appendLogs : Reflect.get(target, key, receiver)) });
 }
 
 /** Lets the runner free what it kept for a job that will never run; a failure only costs disk. */

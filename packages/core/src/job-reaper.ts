@@ -6,7 +6,7 @@
  * compare-and-set on the attempt and on the lease having run out, so any number of processes
  * can reap at once and an owner that renewed in time always wins.
  */
-import type { BuilderEvent } from './builder-events.js';
+import { jobFinishedEvent, type BuilderEvent } from './builder-events.js';
 import { errorMessage } from './errors.js';
 import type { Job } from './job.js';
 import type { ExpiredLease, JobStore, JobTransition } from './ports/job-store.js';
@@ -78,7 +78,7 @@ async function endLostAttempt(deps: ReaperDeps, lease: ExpiredLease): Promise<bo
     await deps.hand(moved);
     deps.onEvent({ type: 'job.requeued', jobId: job.id, kind: job.kind, reason: `attempt ${job.attempt} was lost` });
   } else {
-    deps.onEvent({ type: 'job.finished', jobId: job.id, kind: moved.kind, state: moved.state, error: moved.error });
+    deps.onEvent(jobFinishedEvent(moved));
   }
   return true;
 }

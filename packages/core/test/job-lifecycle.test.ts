@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createBuilder, createInProcessQueue, type JobQueue } from '@docker-builder/core';
+import { DEFAULT_LOG_LIMITS, createBuilder, createInProcessQueue, type JobQueue } from '@docker-builder/core';
 import { createScriptedRunner, eventually, jobEnded, newJob } from '@docker-builder/core/testing';
 import { createMemoryJobStore } from '@docker-builder/store-memory';
 import { BUILD, DEPLOY, scriptedBuilder } from './helpers.js';
@@ -230,6 +230,31 @@ describe('job lifecycle', () => {
     expect(stored).toHaveLength(1_001);
     expect(stored[999]).toBe('line 999');
     expect(stored[1_000]).toBe('[docker-builder] log limit of 1000 lines reached: 50 more lines were dropped');
+  });
+
+  it('caps a log by its bytes too, and says so in its last line: the line cap alone allows 100,000 lines of 16 KiB', async () => {
+    // 3-byte characters: 100 lines of 1,000 characters are 300,000 bytes; the budget holds 33 of them.
+    const line = (i: number) => `${String(i).padStart(3, '0')}${'€'.repeat(997)}`;
+    const lines = Array.from({ length: 100 }, (_, i) => line(i));
+    const { builder } = scriptedBuilder({ build: [{ log: lines }, { log: 'short, but after the cap' }] }, { logs: { maxBytes: 100_000, flushIntervalMs: 5 } });
+    const { id } = await builder.submitBuild(BUILD);
+    await settled(builder, id);
+    const { lines: stored } = await builder.readLogs(id);
+    expect(stored.slice(0, -1)).toEqual(lines.slice(0, 33));
+    expect(stored.at(-1)).toBe('[docker-builder] log limit of 100000 bytes reached: 68 more lines were dropped');
+    expect(stored.slice(0, -1).reduce((sum, l) => sum + Buffer.byteLength(l), 0)).toBeLessThanOrEqual(100_000);
+  });
+
+  it('keeps 64 MiB of log per job by default, and names the limit in MiB', async () => {
+    expect(DEFAULT_LOG_LIMITS.maxBytes).toBe(64 * 1024 * 1024);
+    const big = 'x'.repeat(16_384);
+    // 4,097 lines of 16 KiB are one line more than 64 MiB.
+    const { builder } = scriptedBuilder({ build: [{ log: Array.from({ length: 4_097 }, () => big) }] }, { logs: { flushIntervalMs: 5 } });
+    const { id } = await builder.submitBuild(BUILD);
+    await settled(builder, id);
+    const { total, lines } = await builder.readLogs(id, { from: 4_096 });
+    expect(total).toBe(4_097);
+    expect(lines).toEqual(['[docker-builder] log limit of 64 MiB reached: 1 more line was dropped']);
   });
 
   it('sanitises lines: splits newlines, keeps what follows a carriage return, drops NUL, fixes broken UTF-16', async () => {

@@ -32,9 +32,17 @@ export const ListQuery = z.strictObject({
   kind: z.enum(JOB_KINDS as ['build', 'deploy'], { error: 'must be "build" or "deploy"' }).optional().describe('Only builds or only deploys.'),
 });
 
+/** Log lines `GET /build/:id` returns unless asked for more: a job's log may be 100 000 lines. */
+export const DEFAULT_LOG_PAGE_LINES = 1_000;
+
 export const JobQuery = z.strictObject({
   logsFrom: integer(0, Number.MAX_SAFE_INTEGER).optional().describe('Return log lines from this index on (default 0).'),
-  logsLimit: integer(0, 1_000_000).optional().describe('Return at most this many log lines (default: all).'),
+  logsLimit: integer(0, 1_000_000)
+    .optional()
+    .describe(
+      `Return at most this many log lines (default ${DEFAULT_LOG_PAGE_LINES}). When \`logsNext\` < \`logsTotal\` there is more: ` +
+        'ask again with `logsFrom=<logsNext>`, or read the whole log from `/build/{id}/logs.txt` or follow it at `/build/{id}/logs`.',
+    ),
 });
 
 const pairs = (what: string) =>
@@ -122,7 +130,9 @@ const jobFields = {
   finishedAt: z.string().nullable(),
   error: z.string().nullable().describe('Why the job failed or was cancelled.'),
   result: z.unknown().describe('What the runner returned (image references, digest…), once done.'),
-  spec: z.union([CreateBuildPayload, CreateDeployPayload]).describe('The submitted payload with defaults filled in.'),
+  spec: z
+    .union([CreateBuildPayload, CreateDeployPayload])
+    .describe('The submitted payload with defaults filled in; the values of `secretBuildArgs` appear only sealed (`sealed:v1:…`), never as sent.'),
   user: user.describe('Who submitted the job (for a retry: who retried it, at `createdAt`).'),
   retryOf: z.string().nullable(),
   attempt: z.number().int(),
@@ -134,7 +144,7 @@ export const JobSummary = z.object(jobFields).describe('A job, without its log.'
 export const JobWithLogs = z
   .object({
     ...jobFields,
-    logs: z.array(z.string()).describe('Log lines from `logsFrom`.'),
+    logs: z.array(z.string()).describe(`Log lines from \`logsFrom\`: at most \`logsLimit\` (default ${DEFAULT_LOG_PAGE_LINES}).`),
     logsNext: z.number().int().describe('Index after the last line returned.'),
     logsTotal: z.number().int().describe('Lines in the whole log.'),
   })

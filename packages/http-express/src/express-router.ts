@@ -16,7 +16,7 @@ import express, { type NextFunction, type Request, type Response, type Router } 
 import { createRoutes } from './routes.js';
 import { createOpenApiDocument } from './openapi.js';
 import { DOCS_INIT_SCRIPT, docsHtml, swaggerUiDirectory } from './docs-page.js';
-import { streamSse, streamText } from './sse.js';
+import { streamSse, streamText, type StreamChange } from './sse.js';
 import { clientGoneSignal } from './client-gone.js';
 import { toErrorResponse } from './error-response.js';
 import { tarUploadHandler, type UploadOptions } from './tar-upload.js';
@@ -56,6 +56,11 @@ export interface BuilderRouterOptions {
   uploads?: UploadOptions;
   /** Called with errors the router did not expect (500s), for the host's log. */
   onError?: (error: unknown, req: Request) => void;
+  /**
+   * Called when a log stream starts (+1) and when it ends (-1), whatever ended it: for a gauge
+   * of clients following logs (`@docker-builder/metrics`' `onStream`).
+   */
+  onStream?: (change: StreamChange) => void;
 }
 
 export interface AuditEntry {
@@ -94,7 +99,7 @@ export function createBuilderRouter(builder: Builder, options: BuilderRouterOpti
       authenticate(route, options),
       ...(acceptsUpload ? [uploads] : []),
       ...(route.body ? [requireJson(Boolean(acceptsUpload)), jsonBody] : []),
-      handle(route, heartbeatMs, options.onError ?? defaultOnError),
+      handle(route, heartbeatMs, options.onError ?? defaultOnError, options.onStream),
     ];
     router[route.method](route.path, ...handlers);
   }
@@ -171,7 +176,12 @@ function requireJson(uploadsAccepted: boolean) {
   };
 }
 
-function handle(route: RouteDefinition, heartbeatMs: number, onError: NonNullable<BuilderRouterOptions['onError']>) {
+function handle(
+  route: RouteDefinition,
+  heartbeatMs: number,
+  onError: NonNullable<BuilderRouterOptions['onError']>,
+  onStream: BuilderRouterOptions['onStream'],
+) {
   return async (req: UserRequest, res: Response) => {
     const input = {
       params: route.params ? parseOrThrow(route.params, { ...req.params }) : {},
@@ -185,7 +195,7 @@ function handle(route: RouteDefinition, heartbeatMs: number, onError: NonNullabl
     };
     const result = await route.handler(input);
     if ('body' in result) req.builderJobId ??= jobIdOf(result.body);
-    const stream = { signal: req.builderClientGone ?? clientGoneSignal(res), onUnexpectedError: (error: unknown) => onError(error, req) };
+    const stream = { signal: req.builderClientGone ?? clientGoneSignal(res), onUnexpectedError: (error: unknown) => onError(error, req), onStream };
     if ('events' in result) return streamSse(res, result.events, { heartbeatMs, retryMs: 2_000, ...stream });
     if ('text' in result) return streamText(res, result, stream);
     res.status(result.status).json(result.body);

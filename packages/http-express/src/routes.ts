@@ -1,6 +1,7 @@
 /** The Docker Builder HTTP API as a table: parse → call the builder → status and body. */
 import { CreateBuildPayload, CreateDeployPayload, isTerminal, roleAllows, type Builder, type ComponentHealth, type DebugInfo } from '@docker-builder/core';
 import {
+  DEFAULT_LOG_PAGE_LINES,
   DebugBody,
   ErrorBodySchema,
   JobIdParams,
@@ -73,13 +74,17 @@ export function createRoutes(builder: Builder): RouteDefinition[] {
       method: 'get',
       path: '/build/:id',
       operationId: 'getJob',
-      summary: 'Get a job with its log',
+      summary: 'Get a job with a page of its log',
+      description:
+        `The job, and its log from \`logsFrom\` (default 0): at most \`logsLimit\` lines (default ${DEFAULT_LOG_PAGE_LINES}). ` +
+        'While `logsNext` < `logsTotal` there is more: ask again with `logsFrom=<logsNext>`, read the whole log as text from ' +
+        '`/build/{id}/logs.txt`, or follow it live from `/build/{id}/logs`.',
       params: JobIdParams,
       query: JobQuery,
       responses: { 200: { description: 'The job.', schema: JobWithLogs }, ...errors(400, 401, 404) },
       handler: async ({ params, query }) => {
         const job = await builder.get(params.id);
-        const logs = await builder.readLogs(params.id, { from: query.logsFrom ?? 0, limit: query.logsLimit });
+        const logs = await builder.readLogs(params.id, { from: query.logsFrom ?? 0, limit: query.logsLimit ?? DEFAULT_LOG_PAGE_LINES });
         return { status: 200, body: { ...job, logs: logs.lines, logsNext: logs.next, logsTotal: logs.total } };
       },
     }),

@@ -14,6 +14,14 @@ export interface StreamOptions {
   signal: AbortSignal;
   /** For an error we did not raise on purpose, once headers are out: the host's log. */
   onUnexpectedError(error: unknown): void;
+  /** Told when the stream starts and when it ends, once each: the host's gauge of open streams. */
+  onStream?: (change: StreamChange) => void;
+}
+
+/** A log stream started (+1) or ended (-1). */
+export interface StreamChange {
+  format: 'sse' | 'text';
+  delta: 1 | -1;
 }
 
 export interface SseOptions extends StreamOptions {
@@ -38,6 +46,7 @@ export async function streamSse(
   });
   response.write(`retry: ${options.retryMs}\n\n`);
   const heartbeat = setInterval(() => response.write(': heartbeat\n\n'), options.heartbeatMs);
+  options.onStream?.({ format: 'sse', delta: 1 });
 
   try {
     for await (const event of events(signal)) {
@@ -55,6 +64,7 @@ export async function streamSse(
   } finally {
     clearInterval(heartbeat);
     if (!response.writableEnded) response.end();
+    options.onStream?.({ format: 'sse', delta: -1 });
   }
 }
 
@@ -68,6 +78,7 @@ export async function streamText(
   if (signal.aborted || isClientGone(response)) return;
 
   response.writeHead(200, { 'Content-Type': result.contentType, 'Cache-Control': 'no-cache', ...result.headers });
+  options.onStream?.({ format: 'text', delta: 1 });
   try {
     for await (const chunk of result.text(signal)) {
       if (signal.aborted) break;
@@ -80,6 +91,8 @@ export async function streamText(
     if (response.socket) response.socket.end();
     else response.destroy();
     return;
+  } finally {
+    options.onStream?.({ format: 'text', delta: -1 });
   }
   if (!response.writableEnded) response.end();
 }
