@@ -121,7 +121,8 @@ describe('pushes', () => {
           'pushing is refused on this server: set REGISTRY_PREFIX or PUSH_ALLOW (the Docker runner\'s registryPrefix and pushAllow), or build with "push": false',
       },
     ]);
-    await expect(Promise.resolve(runner.validate!(buildSpec({ push: false, image: 'anything/at-all' })))).resolves.toBeUndefined();
+    const spec = buildSpec({ push: false, image: 'anything/at-all' });
+    await expect(Promise.resolve(runner.validate!(spec))).resolves.toEqual(spec);
   });
 
   it.each([
@@ -222,12 +223,10 @@ describe('secret build arguments', () => {
     const { docker, builds } = recordingDocker();
     const runner: Runner<'build'> = createDockerRunner({ docker, secretsKey: randomBytes(32) });
     const other: Runner<'build'> = createDockerRunner({ docker, secretsKey: randomBytes(32) });
-    const sealedElsewhere = buildSpec({ secretBuildArgs: { NPM_TOKEN: SECRET } });
-    other.validate!(sealedElsewhere);
+    const sealedElsewhere = (await other.validate!(buildSpec({ secretBuildArgs: { NPM_TOKEN: SECRET } })))!;
     await expect(runner.run(sealedElsewhere, recordingContext())).rejects.toThrow(/was sealed with another SECRETS_KEY \(key [0-9a-f]{8}; this process has key [0-9a-f]{8}\)/);
 
-    const moved = buildSpec({ secretBuildArgs: { NPM_TOKEN: SECRET } });
-    runner.validate!(moved);
+    const moved = (await runner.validate!(buildSpec({ secretBuildArgs: { NPM_TOKEN: SECRET } })))!;
     const swapped = buildSpec({ secretBuildArgs: { OTHER: moved.secretBuildArgs!.NPM_TOKEN! } });
     await expect(runner.run(swapped, recordingContext())).rejects.toThrow('the secret build argument OTHER could not be opened');
 
@@ -248,8 +247,7 @@ describe('secret build arguments', () => {
       modem: {},
     } as unknown as Dockerode;
     const runner = createDockerRunner({ docker, secretsKey: key, gitHosts: ['github.com'] });
-    const spec = buildSpec({ context: 'https://github.com/team/repo.git', secretBuildArgs: { NPM_TOKEN: SECRET } });
-    runner.validate!(spec);
+    const spec = (await runner.validate!(buildSpec({ context: 'https://github.com/team/repo.git', secretBuildArgs: { NPM_TOKEN: SECRET } })))!;
     const context = recordingContext();
     await expect(runner.run(spec, context)).rejects.toThrow('failed with ***');
     expect(context.lines.slice(1)).toEqual(['Step 2/2 : RUN echo token=***', 'token=*** and again ***']);
