@@ -12,7 +12,7 @@ import { SEED_MAPPINGS, deploySpec, recordingContext } from '@docker-builder/cor
 import { createAnsibleRunner } from '@docker-builder/runner-ansible';
 
 const ROUNDS = 5;
-const playbook = fileURLToPath(new URL('../examples/deploy/playbook.yml', import.meta.url));
+const playbook = fileURLToPath(new URL('../packages/server/deploy/playbook.yml', import.meta.url));
 const dir = mkdtempSync(path.join(os.tmpdir(), 'bench-ansible-'));
 const varsFile = path.join(dir, 'vars.json');
 writeFileSync(varsFile, JSON.stringify({ mappings: SEED_MAPPINGS }));

@@ -18,7 +18,14 @@ export function runFromSource(
   });
 }
 
-/** One of examples/<name>, started with `src/main.ts` from its own directory. */
+/**
+ * The standalone service as `docker-builder serve` or `docker-builder worker` runs it (from
+ * packages/server's sources, in its directory), or examples/submit.
+ */
 export function spawnExample(example: 'server' | 'worker' | 'submit', env: Record<string, string>, args: string[] = []): ChildProcessWithoutNullStreams {
-  return runFromSource('src/main.ts', { args, env, cwd: fileURLToPath(new URL(`../examples/${example}/`, import.meta.url)) });
+  if (example === 'submit') {
+    return runFromSource('src/main.ts', { args, env, cwd: fileURLToPath(new URL('../examples/submit/', import.meta.url)) });
+  }
+  const command = example === 'server' ? 'serve' : 'worker';
+  return runFromSource('src/cli.ts', { args: [command, ...args], env, cwd: fileURLToPath(new URL('../packages/server/', import.meta.url)) });
 }

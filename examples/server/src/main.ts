@@ -1,67 +1,43 @@
 /**
- * The standalone Docker Builder server: `pnpm start` serves http://127.0.0.1:8000 with the
- * API under /api and the docs at /docs. Without REDIS_URL everything runs in this process
- * (memory store, in-process queue); with it, jobs are stored in Redis and run by workers
- * (examples/worker).
+ * The smallest Docker Builder service an SDK user writes: a builder on the in-memory store,
+ * the Docker and Ansible runners, and the router mounted in an Express app. Everything the
+ * standalone server (packages/server, `docker-builder serve`) adds — configuration from the
+ * environment, Redis, authentication, metrics — is optional wiring around these lines.
+ *
+ *   pnpm --filter @docker-builder/example-server start   # http://127.0.0.1:8001/api
  */
-import type { Server } from 'node:http';
-import { createBackend } from './backend.js';
-import { createServer } from './create-server.js';
-import { createServerAuth } from './server-auth.js';
-import { jsonLogger as log } from './logger.js';
-import { createRunners } from './runners.js';
-import { startupConfig } from './startup-config.js';
+import type { AddressInfo } from 'node:net';
+import express from 'express';
+import { createBuilder } from '@docker-builder/core';
+import { createBuilderRouter } from '@docker-builder/http-express';
+import { createAnsibleRunner } from '@docker-builder/runner-ansible';
+import { createDockerRunner } from '@docker-builder/runner-docker';
+import { createMemoryJobStore } from '@docker-builder/store-memory';
 
-const config = startupConfig(log);
-const auth = await createServerAuth(config, log).catch((error: unknown) => {
-  log('error', (error as Error).message);
-  process.exit(2);
-});
-const backend = createBackend(config);
-const { app, builder } = createServer(config, { backend, runners: createRunners(config), log, auth: auth.hook });
-// SIGHUP: re-read the tokens file now (it is also re-read within a second of changing).
-process.on('SIGHUP', () => void auth.reload());
-
-const server: Server = app.listen(config.PORT, config.HOST, () => {
-  const address = server.address();
-  const port = typeof address === 'object' && address ? address.port : config.PORT;
-  log('info', `docker-builder listening on http://${config.HOST}:${port}`, {
-    host: config.HOST,
-    port,
-    ...backend.describe,
-    auth: auth.describe,
-    docs: `http://${config.HOST}:${port}/docs`,
-  });
-  void reportStore();
-});
-server.on('error', (error) => {
-  log('error', `cannot listen on ${config.HOST}:${config.PORT}: ${error.message}`);
-  process.exit(1);
+const builder = createBuilder({
+  store: createMemoryJobStore(),
+  runners: {
+    // The local engine; pushes only under this prefix.
+    build: createDockerRunner({ registryPrefix: 'registry.example.com/team' }),
+    // PLAYBOOK, else ./deploy/playbook.yml or ./playbook.yml, as the seed looked for it.
+    deploy: createAnsibleRunner({ playbook: process.env.PLAYBOOK }),
+  },
 });
 
-/** Says at once when Redis is unreachable, instead of letting the first user find out. */
-async function reportStore() {
-  const health = await builder.store.health();
-  if (!health.ok) {
-    log('error', `${health.message} Until it is reachable, job submissions are answered 503.`, { redis: backend.describe.redis });
-  } else if (health.message) {
-    log('warn', health.message);
-  }
-}
+const app = express();
+app.use(
+  '/api',
+  createBuilderRouter(builder, {
+    // Who is calling: put your own session or token check here (see @docker-builder/auth).
+    auth: (req) => (req.get('x-user') ? { sub: req.get('x-user')!, role: 'write' } : null),
+  }),
+);
+const server = app.listen(Number(process.env.PORT ?? 8001), '127.0.0.1', () => {
+  const { port } = server.address() as AddressInfo;
+  process.stdout.write(`docker-builder example on http://127.0.0.1:${port}/api/docs\n`);
+});
 
-let stopping = false;
-async function shutdown(signal: string) {
-  if (stopping) return;
-  stopping = true;
-  log('info', `${signal} received: finishing running jobs, then exiting (within ${config.SHUTDOWN_DEADLINE_SECONDS} s)`);
+process.on('SIGTERM', () => {
   server.close();
-  // SSE followers would keep the server open; they reconnect to the next instance.
-  server.closeIdleConnections();
-  setTimeout(() => server.closeAllConnections(), 1_000).unref();
-  await builder.close({ deadlineMs: config.SHUTDOWN_DEADLINE_SECONDS * 1000 });
-  auth.close();
-  log('info', 'stopped');
-  process.exit(0);
-}
-process.on('SIGINT', () => void shutdown('SIGINT'));
-process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  void builder.close({ deadlineMs: 20_000 }).then(() => process.exit(0));
+});

@@ -1,79 +1,22 @@
 /**
- * A Docker Builder worker: takes jobs from Redis and runs them with the same runners and
- * store as the server. Start as many as you like, on as many machines:
+ * A BullMQ worker in a few lines: the same runners as the API process, the Redis store, and
+ * createRedisWorker taking job ids from the queue. The standalone `docker-builder worker`
+ * (packages/server) is this plus configuration, metrics and a shutdown deadline.
  *
  *   REDIS_URL=redis://127.0.0.1:6379 pnpm --filter @docker-builder/example-worker start
- *
- * METRICS_PORT: also serve /metrics, /healthz and /readyz on that port (METRICS_HOST, default
- * 127.0.0.1).
- *
- * SIGTERM/SIGINT: stop taking jobs, let running ones finish, abort the rest (they end in
- * error, saying why) and exit 0, all within SHUTDOWN_DEADLINE_SECONDS.
  */
 import { createBuilder } from '@docker-builder/core';
-import { createBuilderMetrics } from '@docker-builder/metrics';
-import { createRedisWorker } from '@docker-builder/store-redis';
-import { builderEventListener, bullPrefix, createBackend, createRunners, jsonLogger as log, leaseOptions, logOptions, opsHandler, startupConfig } from '@docker-builder/example-server/runtime';
-import { startMetricsServer } from './metrics-server.js';
+import { createAnsibleRunner } from '@docker-builder/runner-ansible';
+import { createDockerRunner } from '@docker-builder/runner-docker';
+import { createBullMQJobQueue, createRedisJobStore, createRedisWorker } from '@docker-builder/store-redis';
 
-const config = startupConfig(log);
-if (!config.REDIS_URL) {
-  log('error', 'REDIS_URL is required: a worker takes its jobs from Redis. Without Redis the server runs jobs itself.');
-  process.exit(2);
-}
-
-const backend = createBackend(config);
-const metrics = createBuilderMetrics({ processMetrics: true });
+const redis = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const builder = createBuilder({
-  store: backend.store,
-  // Jobs this worker's reaper queues again go back through Redis, to whichever worker is free.
-  queue: backend.queue,
-  runners: createRunners(config),
-  ...leaseOptions(config),
-  ...logOptions(config),
-  onEvent: builderEventListener(log, metrics),
+  store: createRedisJobStore({ redis }),
+  // Jobs whose worker was lost go back through Redis to whichever worker is free.
+  queue: createBullMQJobQueue({ redis }),
+  runners: { build: createDockerRunner({ registryPrefix: 'registry.example.com/team' }), deploy: createAnsibleRunner() },
 });
-metrics.observe(builder);
-const worker = createRedisWorker({
-  builder,
-  redis: config.REDIS_URL,
-  prefix: bullPrefix(config),
-  concurrency: config.CONCURRENCY,
-  lockDurationMs: config.LEASE_SECONDS * 1000,
-  shutdownDeadlineMs: config.SHUTDOWN_DEADLINE_SECONDS * 1000,
-  onEvent: (event) => {
-    if (event.type === 'worker.ready') {
-      log('info', 'worker ready: taking jobs', { ...backend.describe, concurrency: config.CONCURRENCY, pid: process.pid });
-    } else {
-      log(event.type === 'worker.warning' ? 'warn' : event.type === 'worker.error' ? 'error' : 'info', event.type, { ...event });
-    }
-  },
-});
+const worker = createRedisWorker({ builder, redis, concurrency: 2, onEvent: (event) => process.stdout.write(`${JSON.stringify(event)}\n`) });
 
-if (config.METRICS_PORT !== undefined) {
-  const handler = opsHandler({
-    builder,
-    metrics,
-    ...(config.METRICS_TOKEN ? { metricsToken: config.METRICS_TOKEN } : {}),
-    onError: (error) => log('error', 'metrics failed', { error: String(error) }),
-  });
-  await startMetricsServer({ host: config.METRICS_HOST, port: config.METRICS_PORT, handler }).then(
-    ({ url, port }) => log('info', `metrics served on ${url}`, { metrics: url, metricsPort: port }),
-    (error: unknown) => {
-      log('error', `cannot serve metrics on ${config.METRICS_HOST}:${config.METRICS_PORT}: ${(error as Error).message}`);
-      process.exit(1);
-    },
-  );
-}
-
-let stopping = false;
-async function shutdown(signal: string) {
-  if (stopping) return;
-  stopping = true;
-  log('info', `${signal} received: finishing running jobs, then exiting (within ${config.SHUTDOWN_DEADLINE_SECONDS} s)`);
-  await worker.close();
-  log('info', 'stopped');
-  process.exit(0);
-}
-process.on('SIGINT', () => void shutdown('SIGINT'));
-process.on('SIGTERM', () => void shutdown('SIGTERM'));
+process.on('SIGTERM', () => void worker.close({ deadlineMs: 20_000 }).then(() => process.exit(0)));

@@ -16,5 +16,5 @@ export async function findPlaybook(options: { playbook?: string; cwd: string }):
 export function missingPlaybookMessage(options: { playbook?: string; cwd: string }): string {
   return options.playbook
     ? `The deploy playbook ${path.resolve(options.cwd, options.playbook)} does not exist. Create it, or point PLAYBOOK at yours.`
-    : `No deploy playbook: looked for ${PLAYBOOK_CANDIDATES.map((c) => `./${c}`).join(' and ')} in ${options.cwd}. Create one (examples/deploy/playbook.yml is a start), or set PLAYBOOK.`;
+    : `No deploy playbook: looked for ${PLAYBOOK_CANDIDATES.map((c) => `./${c}`).join(' and ')} in ${options.cwd}. Create one (packages/server/deploy/playbook.yml is a start), or set PLAYBOOK.`;
 }

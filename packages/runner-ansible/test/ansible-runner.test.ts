@@ -11,7 +11,7 @@ import { isolatedRun } from './isolated-run.js';
 import { describeProcesses } from './processes.js';
 
 const scripted = fileURLToPath(new URL('./playbooks/scripted.yml', import.meta.url));
-const seedPlaybook = fileURLToPath(new URL('../../../examples/deploy/playbook.yml', import.meta.url));
+const seedPlaybook = fileURLToPath(new URL('../../server/deploy/playbook.yml', import.meta.url));
 const varsDir = mkdtempSync(path.join(tmpdir(), 'ansible-vars-'));
 afterAll(() => rmSync(varsDir, { recursive: true, force: true }));
 /** Runs whose processes and vars directories a test looks for: kept apart from every other run. */

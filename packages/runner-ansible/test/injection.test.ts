@@ -21,7 +21,7 @@ let close: () => void;
 beforeAll(async () => {
   builder = createBuilder({
     store: createMemoryJobStore(),
-    runners: { deploy: createAnsibleRunner({ playbook: fileURLToPath(new URL('../../../examples/deploy/playbook.yml', import.meta.url)) }) },
+    runners: { deploy: createAnsibleRunner({ playbook: fileURLToPath(new URL('../../server/deploy/playbook.yml', import.meta.url)) }) },
   });
   const server = express().use('/api', createBuilderRouter(builder)).listen(0, '127.0.0.1');
   await new Promise((resolve) => server.once('listening', resolve));

@@ -68,7 +68,7 @@ export function createBullMQJobQueue(options: BullMQOptions): JobQueue & { reado
           name: 'bullmq',
           ok: true,
           ...(workers === 0
-            ? { message: 'No worker is connected: jobs wait in the queue until one starts (see examples/worker).' }
+            ? { message: 'No worker is connected: jobs wait in the queue until one starts (start one: docker-builder worker).' }
             : {}),
           workers,
           counts,

@@ -46,7 +46,8 @@ export function createRunners(config: ServerConfig): RunnerMap {
  */
 function bundledPlaybookUnlessLocal(): string | undefined {
   if (PLAYBOOK_CANDIDATES.some((candidate) => existsSync(path.resolve(candidate)))) return undefined;
-  return fileURLToPath(new URL('../../deploy/playbook.yml', import.meta.url));
+  // deploy/ sits beside src/ and dist/ alike, so this holds from sources and from the build.
+  return fileURLToPath(new URL('../deploy/playbook.yml', import.meta.url));
 }
 
 export function uploadsDir(config: ServerConfig): string {

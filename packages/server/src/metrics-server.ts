@@ -4,7 +4,7 @@
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { OpsHandler } from '@docker-builder/example-server/runtime';
+import type { OpsHandler } from './ops-routes.js';
 
 export function startMetricsServer(options: { host: string; port: number; handler: OpsHandler }): Promise<{ server: Server; port: number; url: string }> {
   const server = createServer((req, res) => options.handler(req, res));

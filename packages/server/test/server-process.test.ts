@@ -29,7 +29,7 @@ async function startServer(env: Record<string, string> = {}) {
   return server;
 }
 
-describe('examples/server', () => {
+describe('docker-builder serve', () => {
   it('serves the API on the embedded default and deploys the seed payload with the bundled playbook', async () => {
     const { base, lines } = await startServer({ DOCKER_HOST: 'unix:///tmp/no-docker-here.sock' });
     expect(lines[0]).toMatchObject({ level: 'info', store: 'memory', queue: 'in-process' });
@@ -124,7 +124,7 @@ describe('examples/server', () => {
   });
 });
 
-describe('examples/worker', () => {
+describe('docker-builder worker', () => {
   it('takes jobs from Redis and exits 0 on SIGTERM', async () => {
     const { worker, lines } = startWorker({ REDIS_URL: inject('redisUrl'), REDIS_PREFIX: uniquePrefix('worker') });
     await eventually(() => lines.some((line) => line.includes('worker ready')) || undefined, 15_000, 'the worker to start');
