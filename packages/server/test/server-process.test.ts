@@ -58,7 +58,7 @@ describe('docker-builder serve', () => {
       queue: { name: 'in-process', ok: true },
       runners: {
         build: { name: 'docker', ok: false, details: { engine: 'unix:///tmp/no-docker-here.sock' } },
-        deploy: { name: 'ansible', ok: true, details: { playbook: expect.stringMatching(/examples\/deploy\/playbook\.yml$/) } },
+        deploy: { name: 'ansible', ok: true, details: { playbook: expect.stringMatching(/packages\/server\/deploy\/playbook\.yml$/) } },
       },
     });
     expect(debug.runners.build.message).toMatch(/^The Docker engine at unix:\/\/\/tmp\/no-docker-here.sock is unreachable/);
