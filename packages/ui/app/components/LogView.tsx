@@ -21,11 +21,28 @@ export interface LogViewProps {
 export function LogView({ lines, version, filled, height = 480 }: LogViewProps) {
   const box = useRef<HTMLDivElement>(null);
   const [scrollTop, setScrollTop] = useState(0);
+  const [viewport, setViewport] = useState(height);
   const [following, setFollowing] = useState(true);
 
   useLayoutEffect(() => {
-    if (following && box.current) box.current.scrollTop = box.current.scrollHeight;
-  }, [version, following]);
+    const element = box.current;
+    if (!element) return;
+    if (following) element.scrollTop = element.scrollHeight;
+    // Read the position back at once: the scroll event of a programmatic scroll comes a frame
+    // later, or never when the value did not change, and until then the lines rendered would
+    // be those of the old position: a blank pane over lines that have loaded.
+    setScrollTop(element.scrollTop);
+  }, [version, following, lines.length]);
+
+  useEffect(() => {
+    const element = box.current;
+    if (!element || typeof ResizeObserver === 'undefined') return;
+    // The pane's real height (CSS may make it smaller than asked, on a phone): the window of
+    // rendered lines must cover what is in view.
+    const observer = new ResizeObserver(() => setViewport(element.clientHeight || height));
+    observer.observe(element);
+    return () => observer.disconnect();
+  }, [height]);
 
   useEffect(() => {
     const element = box.current;
@@ -39,7 +56,7 @@ export function LogView({ lines, version, filled, height = 480 }: LogViewProps) 
   }, []);
 
   const first = Math.max(0, Math.floor(scrollTop / LINE_HEIGHT) - OVERSCAN);
-  const last = Math.min(lines.length, Math.ceil((scrollTop + height) / LINE_HEIGHT) + OVERSCAN);
+  const last = Math.min(lines.length, Math.ceil((scrollTop + Math.max(viewport, height)) / LINE_HEIGHT) + OVERSCAN);
   const visible = lines.slice(first, last);
 
   return (
