@@ -26,13 +26,14 @@ it('creates a token, prints it once, stores only its hash, lists and revokes it'
   const token = created.stdout.trim();
   expect(token).toMatch(/^dbt_[0-9a-f]{12}_[A-Za-z0-9_-]{43}$/);
   expect(created.stderr).toContain('it is shown once');
-  expect(await readFile(file, 'utf8')).not.toContain(token.split('_')[2]);
+  // The random part follows `dbt_<12 hex>_` and may hold underscores itself (base64url).
+  expect(await readFile(file, 'utf8')).not.toContain(token.slice('dbt_'.length + 12 + 1));
   expect((await stat(file)).mode & 0o777).toBe(0o600);
 
   const auth = await createTokenAuth({ file, watch: false });
   expect(auth.authenticate(token)).toEqual({ sub: 'ci@example.com', role: 'write' });
 
-  const id = token.split('_')[1]!;
+  const id = token.slice('dbt_'.length, 'dbt_'.length + 12);
   const listed = await run('list', '--file', file);
   expect(listed.stdout).toMatch(new RegExp(`^${id}  write  ci@example\\.com  \\S+  GitHub Actions\\n$`));
   expect(listed.stdout).not.toContain(token);

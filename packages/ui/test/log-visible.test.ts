@@ -56,12 +56,12 @@ afterAll(async () => {
 async function linesInView(page: Page): Promise<number[]> {
   return page.getByRole('log').evaluate((log) => {
     const pane = log.getBoundingClientRect();
-    return [...log.querySelectorAll<HTMLElement>('.log-line')]
+    return [...log.querySelectorAll('.log-line')]
       .filter((line) => {
         const box = line.getBoundingClientRect();
         return box.bottom > pane.top + 1 && box.top < pane.bottom - 1;
       })
-      .map((line) => Number(line.dataset.index));
+      .map((line) => Number(line.getAttribute('data-index')));
   });
 }
 
