@@ -21,6 +21,12 @@ export default defineConfig({
         extends: true,
         test: { name: 'faults', include: ['faults/**/*.faults.test.ts'], testTimeout: 60_000 },
       },
+      {
+        // The container image and compose.yaml, built and run on a private dockerd (slow: the
+        // image is built once per run). `pnpm test:container` runs it alone.
+        extends: true,
+        test: { name: 'container', include: ['container/**/*.container.test.ts'], testTimeout: 300_000, hookTimeout: 900_000 },
+      },
     ],
   },
 });

@@ -14,6 +14,8 @@ const ENGINES = [
   // sbin is not on every user's PATH: looked for where Debian puts it.
   { command: '/usr/sbin/sshd', packages: ['openssh-server'], why: 'the deploys to a real host over SSH (an sshd on loopback)' },
   { command: 'chromium', packages: ['chromium'], why: 'the web UI browser tests' },
+  { command: 'mmdebstrap', packages: ['mmdebstrap'], why: 'the base image of the image tests (a Debian root from Debian\'s packages)' },
+  { command: 'docker-compose', packages: ['docker-compose'], why: 'the compose.yaml tests (Debian\'s docker-compose 1.29)' },
 ];
 
 const has = (command) => spawnSync('sh', ['-c', `command -v ${command}`], { stdio: 'ignore' }).status === 0;

@@ -3,8 +3,8 @@
  * its own short data directory and socket, Debian's docker-registry on a free loopback port,
  * and a busybox base image built FROM scratch (there is no Docker Hub here).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync, copyFileSync, mkdirSync } from 'node:fs';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync, copyFileSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { freePort } from './free-port.js';
 
@@ -19,14 +19,17 @@ export interface DockerEngine {
   stop(): Promise<void>;
 }
 
-/** `env`: more environment for dockerd (and the git it runs to clone contexts), e.g. https-git.ts's `engineEnv`. */
-export async function startDockerEngine(options: { env?: Record<string, string> } = {}): Promise<DockerEngine> {
+/**
+ * `env`: more environment for dockerd (and the git it runs to clone contexts), e.g. https-git.ts's `engineEnv`.
+ * `args`: more dockerd options, e.g. a TLS listener (`-H tcp://127.0.0.1:PORT --tlsverify …`) beside the socket.
+ */
+export async function startDockerEngine(options: { env?: Record<string, string>; args?: string[] } = {}): Promise<DockerEngine> {
   // A unix socket path is limited to 108 bytes: keep the directory short.
   const dir = mkdtempSync('/tmp/dk-');
   const socket = path.join(dir, 'docker.sock');
   const child = spawn(
     'dockerd',
-    ['--iptables=false', '--ip6tables=false', '--bridge=none', '--storage-driver=vfs', '--data-root', path.join(dir, 'root'), '--exec-root', path.join(dir, 'exec'), '-H', `unix://${socket}`, '--pidfile', path.join(dir, 'pid')],
+    ['--iptables=false', '--ip6tables=false', '--bridge=none', '--storage-driver=vfs', '--data-root', path.join(dir, 'root'), '--exec-root', path.join(dir, 'exec'), '-H', `unix://${socket}`, '--pidfile', path.join(dir, 'pid'), ...(options.args ?? [])],
     { stdio: 'ignore', env: { ...process.env, ...options.env } },
   );
   const docker = new Dockerode({ socketPath: socket });
@@ -48,6 +51,7 @@ export async function startDockerEngine(options: { env?: Record<string, string> 
       child.kill('SIGTERM');
       await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 10_000))]);
       if (child.exitCode === null) child.kill('SIGKILL');
+      unmountUnder(dir);
       rmSync(dir, { recursive: true, force: true });
     },
   };
@@ -82,6 +86,20 @@ export async function startRegistry(options: { auth?: { username: string; passwo
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * dockerd leaves the host's network namespace bind-mounted at exec/netns/default once a
+ * container or a build used the host's network, and its directory cannot be removed until it
+ * is unmounted: unmount whatever is left under `dir`, deepest first.
+ */
+function unmountUnder(dir: string): void {
+  const mounts = readFileSync('/proc/self/mounts', 'utf8')
+    .split('\n')
+    .map((line) => line.split(' ')[1]?.replace(/\\040/g, ' '))
+    .filter((target): target is string => !!target && target.startsWith(`${dir}/`))
+    .sort((a, b) => b.length - a.length);
+  for (const target of mounts) spawnSync('umount', ['-l', target], { stdio: 'ignore' });
 }
 
 async function waitFor(check: () => Promise<boolean>, timeoutMs: number, what: string, child: ChildProcess): Promise<void> {
