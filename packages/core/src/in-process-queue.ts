@@ -105,10 +105,14 @@ export function createInProcessQueue(options: InProcessQueueOptions): InProcessQ
   };
 }
 
-async function settlesWithin(work: Promise<unknown>, ms: number): Promise<boolean> {
+/** True when `work` settled (either way) within `ms`: a bounded wait for a close or shutdown. */
+export async function settlesWithin(work: Promise<unknown>, ms: number): Promise<boolean> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   const settled = await Promise.race([
-    work.then(() => true),
+    work.then(
+      () => true,
+      () => true,
+    ),
     new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), Math.max(0, ms)))),
   ]);
   clearTimeout(timer);

@@ -22,5 +22,5 @@ export type { BuilderEvent } from './builder-events.js';
 export { runJob, JobAbortedError, type LifecycleDeps } from './job-lifecycle.js';
 export { keepLease, type LeaseTimings, type LeaseKeeper } from './job-lease.js';
 export { reapExpiredLeases, startReaper, type Reaper, type ReaperDeps } from './job-reaper.js';
-export { createInProcessQueue, DEFAULT_CLOSE_DEADLINE_MS, type InProcessQueue, type InProcessQueueOptions } from './in-process-queue.js';
+export { createInProcessQueue, settlesWithin, DEFAULT_CLOSE_DEADLINE_MS, type InProcessQueue, type InProcessQueueOptions } from './in-process-queue.js';
 export { DEFAULT_LOG_LIMITS, type LogLimits } from './job-log-writer.js';

@@ -8,7 +8,7 @@ import { SEED_MAPPINGS, eventually } from '@docker-builder/core/testing';
 import { spawnExample } from '../../../test-support/from-source.js';
 import { uniquePrefix } from '../../../test-support/prefix.js';
 import { parsePrometheusText } from '../../../test-support/prometheus-text.js';
-import { killServers, startServer } from './running-server.js';
+import { killServers, spawnService, startServer } from './running-server.js';
 
 const NO_DOCKER = { DOCKER_HOST: 'unix:///nonexistent/docker.sock' };
 const workers: ChildProcessWithoutNullStreams[] = [];
@@ -58,21 +58,9 @@ async function openLogStream(url: string) {
 }
 
 function startWorker(env: Record<string, string>) {
-  const worker = spawnExample('worker', env);
+  const { process: worker, lines, output } = spawnService('worker', env);
   workers.push(worker);
-  const lines: Array<Record<string, unknown>> = [];
-  let buffer = '';
-  let raw = '';
-  worker.stdout.on('data', (chunk: Buffer) => {
-    raw += chunk.toString();
-    buffer += chunk.toString();
-    for (let i = buffer.indexOf('\n'); i >= 0; i = buffer.indexOf('\n')) {
-      lines.push(JSON.parse(buffer.slice(0, i)) as Record<string, unknown>);
-      buffer = buffer.slice(i + 1);
-    }
-  });
-  worker.stderr.on('data', (chunk: Buffer) => (raw += chunk.toString()));
-  return { worker, lines, output: () => raw };
+  return { worker, lines, output };
 }
 
 describe('operations endpoints', () => {

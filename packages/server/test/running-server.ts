@@ -18,8 +18,21 @@ export function killServers(): void {
   running.clear();
 }
 
-export function spawnServer(env: Record<string, string>): { process: ChildProcessWithoutNullStreams; lines: Array<Record<string, unknown>>; output: () => string } {
-  const child = spawnExample('server', { HOST: '127.0.0.1', PORT: '0', ...env });
+export interface SpawnedService {
+  process: ChildProcessWithoutNullStreams;
+  /** Its JSON log lines, parsed as they arrive. */
+  lines: Array<Record<string, unknown>>;
+  /** Everything it wrote, stdout and stderr. */
+  output: () => string;
+}
+
+export function spawnServer(env: Record<string, string>): SpawnedService {
+  return spawnService('server', { HOST: '127.0.0.1', PORT: '0', ...env });
+}
+
+/** `docker-builder serve` or `worker` from sources; killServers() ends it. */
+export function spawnService(service: 'server' | 'worker', env: Record<string, string>): SpawnedService {
+  const child = spawnExample(service, env);
   running.add(child);
   const lines: Array<Record<string, unknown>> = [];
   let buffer = '';

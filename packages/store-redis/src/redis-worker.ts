@@ -13,7 +13,7 @@
  * then aborted (ending in `error`, "aborted: the worker shut down"), and everything is closed
  * before the deadline, so an orchestrator's grace period is never overrun.
  */
-import { JobAbortedError, type Builder } from '@docker-builder/core';
+import { JobAbortedError, settlesWithin, type Builder } from '@docker-builder/core';
 import { Worker, type Job as BullJob } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { DEFAULT_BULL_PREFIX, DEFAULT_QUEUE_NAME, type QueuePayload } from './bullmq-job-queue.js';
@@ -117,20 +117,6 @@ export function createRedisWorker(options: RedisWorkerOptions): RedisWorker {
       return closing;
     },
   };
-}
-
-/** True when `work` settled within `ms`. */
-async function settlesWithin(work: Promise<unknown>, ms: number): Promise<boolean> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const settled = await Promise.race([
-    work.then(
-      () => true,
-      () => true,
-    ),
-    new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), Math.max(0, ms)))),
-  ]);
-  clearTimeout(timer);
-  return settled;
 }
 
 function formatMs(ms: number): string {
