@@ -14,13 +14,15 @@ import { stepProgress } from './build-progress.js';
 import { EngineError, createLineAssembler, followEngineStream } from './engine-stream.js';
 import { credentialsFor, type AuthConfig, type RegistryCredentials } from './registry-auth.js';
 import { createSecretSealer, isSealed, secretRedactor } from './secret-build-args.js';
-import { dockerFromHost, describeHost } from './docker-host.js';
+import { dockerFromHost, describeHost, type DockerTls } from './docker-host.js';
 
 export interface DockerRunnerOptions {
   /** A dockerode instance; or give `dockerHost`. */
   docker?: Dockerode;
   /** `unix:///var/run/docker.sock` (the default), `tcp://host:2375`, `ssh://user@host`. */
   dockerHost?: string;
+  /** TLS to a tcp:// `dockerHost` (docker:dind, `dockerd --tlsverify`): the directory of ca.pem, cert.pem and key.pem. */
+  dockerTls?: DockerTls;
   /** Directory contexts are resolved under this directory and may not leave it. */
   contextRoot?: string;
   /** Where uploaded contexts wait for their job (shared with the HTTP server). */
@@ -63,7 +65,7 @@ export interface BuildResult {
 }
 
 export function createDockerRunner(options: DockerRunnerOptions): Runner<'build'> {
-  const docker = options.docker ?? dockerFromHost(options.dockerHost);
+  const docker = options.docker ?? dockerFromHost(options.dockerHost, options.dockerTls);
   const name = options.name ?? 'docker';
   const credentials = { registryAuth: options.registryAuth, dockerConfigPath: options.dockerConfigPath };
   const policy = createBuildPolicy(options);
@@ -183,12 +185,21 @@ export function createDockerRunner(options: DockerRunnerOptions): Runner<'build'
         return {
           name,
           ok: false,
-          message: `The Docker engine at ${describeHost(docker)} is unreachable: ${(error as Error).message}. Set DOCKER_HOST or mount the engine's socket.`,
+          message: unreachableMessage(describeHost(docker), (error as Error).message),
           details: { engine: describeHost(docker), reachable: false },
         };
       }
     },
   };
+}
+
+/** What to change, by the server's setting names, for the usual reasons an engine does not answer. */
+function unreachableMessage(engine: string, error: string): string {
+  const reason = error.replace(/^\(HTTP code \d+\) [^-]*- /, '').trim().replace(/\.$/, '');
+  const prefix = `The Docker engine at ${engine} is unreachable: ${reason}.`;
+  if (/HTTP request to an HTTPS server/i.test(reason)) return `${prefix} It speaks TLS: set DOCKER_TLS_VERIFY=1 and DOCKER_CERT_PATH (a directory of ca.pem, cert.pem and key.pem).`;
+  if (/certificate|SSL|TLS|alert/i.test(reason)) return `${prefix} Check the certificates in DOCKER_CERT_PATH: ca.pem must have signed the engine's certificate, and cert.pem/key.pem must be a client certificate the engine's CA signed.`;
+  return `${prefix} Set DOCKER_HOST or mount the engine's socket.`;
 }
 
 async function build(

@@ -60,6 +60,10 @@ const EnvSchema = z.object({
   RETRY_LOST_JOBS: wholeNumber(0).default(0),
   /** The Docker engine builds run on: unix://, tcp:// or ssh:// (default: the local socket). */
   DOCKER_HOST: z.string().regex(/^(unix|tcp|ssh|https?):\/\//, { error: 'must be a unix://, tcp://, ssh:// or https:// address' }).optional(),
+  /** TLS to a tcp:// DOCKER_HOST, as the docker CLI reads them: verify the engine with DOCKER_CERT_PATH/ca.pem and log in with its cert.pem and key.pem. */
+  DOCKER_TLS_VERIFY: z.enum(['1', 'true', '0', 'false'], { error: 'must be 1, true, 0 or false' }).transform((value) => value === '1' || value === 'true').default(false),
+  /** The directory of ca.pem, cert.pem and key.pem for DOCKER_TLS_VERIFY; default ~/.docker, as for the docker CLI. */
+  DOCKER_CERT_PATH: z.string().min(1).optional(),
   /** Directory contexts are resolved under this directory; without it, only git and uploaded contexts build. */
   BUILD_CONTEXT_ROOT: z.string().min(1).optional(),
   /** Where uploaded contexts wait for their job; with workers on other machines, a shared directory. */
@@ -149,6 +153,9 @@ export function readConfig(env: NodeJS.ProcessEnv): ServerConfig {
   if (oidc.some(Boolean) && !oidc.every(Boolean)) {
     const missing = (['AUTH_JWKS_URL', 'AUTH_ISSUER', 'AUTH_AUDIENCE'] as const).filter((name) => !config[name]);
     throw new ValidationError(missing.map((name) => ({ path: name, message: 'is required with the other OpenID Connect settings (AUTH_JWKS_URL, AUTH_ISSUER, AUTH_AUDIENCE)' })));
+  }
+  if (config.DOCKER_CERT_PATH && !config.DOCKER_TLS_VERIFY) {
+    throw new ValidationError([{ path: 'DOCKER_CERT_PATH', message: 'is read only with DOCKER_TLS_VERIFY=1 (TLS to a tcp:// DOCKER_HOST): set that too, or unset DOCKER_CERT_PATH' }]);
   }
   return config;
 }

@@ -16,6 +16,7 @@ export function createRunners(config: ServerConfig): RunnerMap {
   return {
     build: createDockerRunner({
       dockerHost: config.DOCKER_HOST,
+      dockerTls: dockerTls(config),
       contextRoot: config.BUILD_CONTEXT_ROOT,
       uploadsDir: uploadsDir(config),
       registryPrefix: config.REGISTRY_PREFIX,
@@ -69,4 +70,10 @@ export function uploadOptions(config: ServerConfig): UploadOptions {
 function dockerConfigPath(config: ServerConfig): string | undefined {
   const file = path.join(config.DOCKER_CONFIG ?? path.join(homedir(), '.docker'), 'config.json');
   return existsSync(file) ? file : undefined;
+}
+
+/** DOCKER_TLS_VERIFY for a tcp:// engine, with DOCKER_CERT_PATH or ~/.docker as the docker CLI has them; unix:// and ssh:// need none. */
+function dockerTls(config: ServerConfig): { certPath: string } | undefined {
+  if (!config.DOCKER_TLS_VERIFY || !/^(tcp|https?):/.test(config.DOCKER_HOST ?? '')) return undefined;
+  return { certPath: config.DOCKER_CERT_PATH ?? path.join(homedir(), '.docker') };
 }

@@ -9,8 +9,7 @@ import { createBackend } from './backend.js';
 import { createServer } from './create-server.js';
 import { createServerAuth } from './server-auth.js';
 import { jsonLogger as log } from './logger.js';
-import { createRunners } from './runners.js';
-import { startupConfig } from './startup-config.js';
+import { startupConfig, startupRunners } from './startup-config.js';
 
 const config = startupConfig(log);
 const auth = await createServerAuth(config, log).catch((error: unknown) => {
@@ -18,7 +17,7 @@ const auth = await createServerAuth(config, log).catch((error: unknown) => {
   process.exit(2);
 });
 const backend = createBackend(config);
-const { app, builder } = createServer(config, { backend, runners: createRunners(config), log, auth: auth.hook });
+const { app, builder } = createServer(config, { backend, runners: startupRunners(config, log), log, auth: auth.hook });
 // SIGHUP: re-read the tokens file now (it is also re-read within a second of changing).
 process.on('SIGHUP', () => void auth.reload());
 

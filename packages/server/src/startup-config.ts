@@ -3,11 +3,11 @@
  * Also makes sure the uploads directory is this process's own (created 0700), since the server
  * writes build contexts there and workers build from them.
  */
-import { ValidationError } from '@docker-builder/core';
+import { ValidationError, type RunnerMap } from '@docker-builder/core';
 import { UploadsDirError, prepareUploadsDir } from '@docker-builder/http-express';
 import { readConfig, type ServerConfig } from './config.js';
 import type { Logger } from './logger.js';
-import { uploadsDir } from './runners.js';
+import { createRunners, uploadsDir } from './runners.js';
 
 export function startupConfig(log: Logger): ServerConfig {
   try {
@@ -22,6 +22,16 @@ export function startupConfig(log: Logger): ServerConfig {
     } else {
       throw error;
     }
+    process.exit(2);
+  }
+}
+
+/** The runners, made at start: a file they need and cannot read (DOCKER_CERT_PATH's certificates) is a setting to fix, not a crash. */
+export function startupRunners(config: ServerConfig, log: Logger): RunnerMap {
+  try {
+    return createRunners(config);
+  } catch (error) {
+    log('error', `cannot start: ${(error as Error).message}`);
     process.exit(2);
   }
 }

@@ -18,8 +18,7 @@ import { builderEventListener } from './builder-event-listener.js';
 import { leaseOptions, logOptions } from './lease-options.js';
 import { jsonLogger as log } from './logger.js';
 import { opsHandler } from './ops-routes.js';
-import { createRunners } from './runners.js';
-import { startupConfig } from './startup-config.js';
+import { startupConfig, startupRunners } from './startup-config.js';
 import { startMetricsServer } from './metrics-server.js';
 
 const config = startupConfig(log);
@@ -34,7 +33,7 @@ const builder = createBuilder({
   store: backend.store,
   // Jobs this worker's reaper queues again go back through Redis, to whichever worker is free.
   queue: backend.queue,
-  runners: createRunners(config),
+  runners: startupRunners(config, log),
   ...leaseOptions(config),
   ...logOptions(config),
   onEvent: builderEventListener(log, metrics),

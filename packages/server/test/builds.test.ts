@@ -4,22 +4,32 @@
  */
 import type { ChildProcessWithoutNullStreams } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { once } from 'node:events';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { eventually } from '@docker-builder/core/testing';
 import { BASE_IMAGE, startDockerEngine, startRegistry, type DockerEngine, type Registry } from '../../../test-support/docker-engine.js';
+import { makeDockerCertificates } from '../../../test-support/docker-tls.js';
+import { freePort } from '../../../test-support/free-port.js';
 import { uniquePrefix } from '../../../test-support/prefix.js';
 import { spawnExample } from '../../../test-support/from-source.js';
 import { makeContextRoot } from '../../../packages/runner-docker/test/contexts.js';
+import { readConfig } from '../src/config.js';
 
 let engine: DockerEngine;
 let registry: Registry;
 let env: Record<string, string>;
+/** The engine's TLS listener (as docker:dind's on 2376), and the client directory for DOCKER_CERT_PATH. */
+let tls: { host: string; certPath: string };
 const children: ChildProcessWithoutNullStreams[] = [];
 beforeAll(async () => {
-  [engine, registry] = await Promise.all([startDockerEngine(), startRegistry()]);
+  const certificates = makeDockerCertificates(mkdtempSync(path.join(tmpdir(), 'builds-tls-')));
+  const tlsPort = await freePort();
+  tls = { host: `tcp://127.0.0.1:${tlsPort}`, certPath: certificates.clientDir };
+  [engine, registry] = await Promise.all([startDockerEngine({ args: certificates.dockerdArgs(tlsPort) }), startRegistry()]);
   env = { DOCKER_HOST: engine.host, BUILD_CONTEXT_ROOT: makeContextRoot(), REGISTRY_PREFIX: `${registry.address}/examples` };
 }, 60_000);
 afterAll(async () => {
@@ -62,6 +72,24 @@ describe('builds through the example server', () => {
     const tags = await (await fetch(`http://${registry.address}/v2/examples/inprocess-app/tags/list`)).json();
     expect(tags).toEqual({ name: 'examples/inprocess-app', tags: ['20251025-111006'] });
   }, 90_000);
+
+  it('on a tcp:// engine with DOCKER_TLS_VERIFY=1 and DOCKER_CERT_PATH, as compose.dind.yaml sets them: builds and pushes over TLS', async () => {
+    const job = await buildOverHttp(start('server', { DOCKER_HOST: tls.host, DOCKER_TLS_VERIFY: '1', DOCKER_CERT_PATH: tls.certPath }), 'tls-app');
+    expect(job.error).toBeNull();
+    expect(job.result.pushed).toEqual([`${registry.address}/examples/tls-app:20251025-111006`]);
+  }, 90_000);
+
+  it('refuses at start TLS settings that cannot work, naming the setting', async () => {
+    expect(() => readConfig({ DOCKER_HOST: tls.host, DOCKER_CERT_PATH: tls.certPath })).toThrow(
+      'DOCKER_CERT_PATH: is read only with DOCKER_TLS_VERIFY=1 (TLS to a tcp:// DOCKER_HOST): set that too, or unset DOCKER_CERT_PATH',
+    );
+    const child = spawnExample('server', { HOST: '127.0.0.1', PORT: '0', DOCKER_HOST: tls.host, DOCKER_TLS_VERIFY: '1', DOCKER_CERT_PATH: '/nonexistent/certs' });
+    let out = '';
+    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    const [code] = (await once(child, 'exit')) as [number | null];
+    expect({ code, out }).toMatchObject({ code: 2, out: expect.stringContaining('cannot read /nonexistent/certs/ca.pem for TLS to the Docker engine (ENOENT): DOCKER_CERT_PATH must hold ca.pem, cert.pem and key.pem') });
+  });
 
   it('with Redis: a separate worker builds and pushes', async () => {
     const redis = { REDIS_URL: inject('redisUrl'), REDIS_PREFIX: uniquePrefix('builds') };
