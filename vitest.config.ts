@@ -23,9 +23,19 @@ export default defineConfig({
       },
       {
         // The container image and compose.yaml, built and run on a private dockerd (slow: the
-        // image is built once per run). `pnpm test:container` runs it alone.
+        // image is built once per run, by container/global-setup.ts, added to the root's, and
+        // shared by the files). The files run one at a time: on CI's two cores, compose's workers,
+        // the servers and the builds of several files at once would starve each other and the
+        // timings the tests check (docker stop within its deadline). `pnpm test:container` runs it alone.
         extends: true,
-        test: { name: 'container', include: ['container/**/*.container.test.ts'], testTimeout: 300_000, hookTimeout: 900_000 },
+        test: {
+          name: 'container',
+          include: ['container/**/*.container.test.ts'],
+          globalSetup: ['container/global-setup.ts'],
+          fileParallelism: false,
+          testTimeout: 300_000,
+          hookTimeout: 900_000,
+        },
       },
     ],
   },

@@ -16,6 +16,7 @@ const ENGINES = [
   { command: 'chromium', packages: ['chromium'], why: 'the web UI browser tests' },
   { command: 'mmdebstrap', packages: ['mmdebstrap'], why: 'the base image of the image tests (a Debian root from Debian\'s packages)' },
   { command: 'docker-compose', packages: ['docker-compose'], why: 'the compose.yaml tests (Debian\'s docker-compose 1.29)' },
+  { command: 'openssl', packages: ['openssl'], why: 'the certificates of the TLS engine and git host tests' },
 ];
 
 const has = (command) => spawnSync('sh', ['-c', `command -v ${command}`], { stdio: 'ignore' }).status === 0;

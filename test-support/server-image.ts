@@ -8,6 +8,7 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
+import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import type Dockerode from 'dockerode';
 
@@ -27,25 +28,42 @@ export interface BuiltImage {
   contextFiles: string[];
 }
 
-export async function buildServerImage(docker: Dockerode, options: { tag: string; buildArgs?: Record<string, string> }): Promise<BuiltImage> {
+/**
+ * The context as `docker build .` sends it, packed whole before the build starts: a file that
+ * changes size or disappears while it is read (an editor or a build writing in the working
+ * tree) fails the packing, and it is packed again, instead of the engine receiving a cut-off
+ * archive (which it reported as a Dockerfile parse error).
+ */
+async function packContext(): Promise<{ tar: Buffer; files: string[] }> {
   const { pack } = await import('tar-fs');
   const ignored = dockerignore().add(readFileSync(path.join(REPOSITORY_ROOT, '.dockerignore'), 'utf8'));
   // The engine needs these two even when a pattern matches them, as the CLI sends them.
   const keep = new Set(['Dockerfile', '.dockerignore']);
-  const contextFiles: string[] = [];
-  let contextBytes = 0;
-  const context = pack(REPOSITORY_ROOT, {
-    ignore: (name: string) => {
-      const relative = path.relative(REPOSITORY_ROOT, name);
-      const skip = relative !== '' && !keep.has(relative) && ignored.ignores(relative);
-      if (!skip && relative !== '') contextFiles.push(relative);
-      return skip;
-    },
-  });
-  context.on('data', (chunk: Buffer) => (contextBytes += chunk.length));
+  for (let attempt = 1; ; attempt++) {
+    const files: string[] = [];
+    const chunks: Buffer[] = [];
+    try {
+      const context = pack(REPOSITORY_ROOT, {
+        ignore: (name: string) => {
+          const relative = path.relative(REPOSITORY_ROOT, name);
+          const skip = relative !== '' && !keep.has(relative) && ignored.ignores(relative);
+          if (!skip && relative !== '') files.push(relative);
+          return skip;
+        },
+      });
+      for await (const chunk of context) chunks.push(chunk as Buffer);
+      return { tar: Buffer.concat(chunks), files };
+    } catch (error) {
+      if (attempt === 3) throw new Error(`packing the build context failed ${attempt} times, last: ${(error as Error).message}`);
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+    }
+  }
+}
 
+export async function buildServerImage(docker: Dockerode, options: { tag: string; buildArgs?: Record<string, string> }): Promise<BuiltImage> {
+  const { tar, files } = await packContext();
   const started = Date.now();
-  const stream = await docker.buildImage(context as never, { t: options.tag, version: '2', networkmode: 'host', buildargs: options.buildArgs ?? {} });
+  const stream = await docker.buildImage(Readable.from([tar]) as never, { t: options.tag, version: '2', networkmode: 'host', buildargs: options.buildArgs ?? {} });
   await new Promise((resolve, reject) =>
     docker.modem.followProgress(
       stream,
@@ -56,5 +74,5 @@ export async function buildServerImage(docker: Dockerode, options: { tag: string
       },
     ),
   );
-  return { tag: options.tag, seconds: (Date.now() - started) / 1000, contextBytes, contextFiles };
+  return { tag: options.tag, seconds: (Date.now() - started) / 1000, contextBytes: tar.length, contextFiles: files };
 }

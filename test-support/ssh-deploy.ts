@@ -37,14 +37,15 @@ const PLAYBOOK = `# Deploys over SSH: the controller's view of its environment, 
       loop: "{{ mappings | dict2items }}"
 `;
 
-export function sshDeploy(server: SshServer, label: string): SshDeploy {
+/** `inventoryVars`: host variables for the inventory, as SshServer.inventory takes them (null leaves one out). */
+export function sshDeploy(server: SshServer, label: string, options: { inventoryVars?: Record<string, string | null> } = {}): SshDeploy {
   const dir = mkdtempSync(path.join(server.dir, `${label}-`));
   const deployDir = path.join(dir, 'deployed');
   mkdirSync(deployDir);
   const playbook = path.join(dir, 'playbook.yml');
   writeFileSync(playbook, PLAYBOOK);
   const inventory = path.join(dir, 'inventory.ini');
-  writeFileSync(inventory, server.inventory('deploy-host', { deploy_dir: deployDir }));
+  writeFileSync(inventory, server.inventory('deploy-host', { deploy_dir: deployDir, ...options.inventoryVars }));
   return {
     playbook,
     inventory,

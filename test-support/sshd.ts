@@ -30,8 +30,10 @@ export interface SshServer {
    * consults `known_hosts` (none of the machine's: an empty file unless a test fills it), and
    * ansible's temp files on the "remote" go under `dir`. Settings an operator gives (ANSIBLE_SSH_ARGS,
    * ansible.cfg's ssh_args) come first on ssh's command line, and ssh keeps an option's first value.
+   * `vars` add host variables or replace these; a null one leaves it out (`ansible_ssh_common_args:
+   * null` for an inventory that names no file of this machine, as one read inside a container).
    */
-  inventory(name: string, vars?: Record<string, string>): string;
+  inventory(name: string, vars?: Record<string, string | null>): string;
   stop(): Promise<void>;
 }
 
@@ -87,7 +89,7 @@ export async function startSshServer(): Promise<SshServer> {
     dir,
     log: () => log,
     inventory(name, vars = {}) {
-      const hostVars = {
+      const hostVars: Record<string, string | null> = {
         ansible_host: '127.0.0.1',
         ansible_port: String(port),
         ansible_user: user,
@@ -95,7 +97,8 @@ export async function startSshServer(): Promise<SshServer> {
         ansible_ssh_common_args: `'-o UserKnownHostsFile=${path.join(dir, 'client_known_hosts')} -o GlobalKnownHostsFile=/dev/null'`,
         ...vars,
       };
-      return `[deploy]\n${name} ${Object.entries(hostVars).map(([k, v]) => `${k}=${v}`).join(' ')}\n`;
+      const set = Object.entries(hostVars).filter((entry): entry is [string, string] => entry[1] !== null);
+      return `[deploy]\n${name} ${set.map(([k, v]) => `${k}=${v}`).join(' ')}\n`;
     },
     async stop() {
       // Its sessions first: a client's ControlPersist master (ansible's default) would hold one open for a minute.
