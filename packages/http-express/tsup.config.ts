@@ -8,8 +8,6 @@ export default defineConfig(
   packageBuild(
     { index: 'src/index.ts' },
     {
-      // import.meta.url in the CommonJS build, for locating swagger-ui-dist.
-      shims: true,
       define: { __PACKAGE_VERSION__: JSON.stringify(version) },
     },
   ),

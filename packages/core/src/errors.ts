@@ -1,6 +1,10 @@
 /**
  * Errors with a stable `code`. The HTTP layer maps codes to status codes in one place;
  * nothing else should need to inspect an error's class or message.
+ *
+ * They are recognised by a brand, never by `instanceof`: a process may hold two copies of this
+ * package (its CommonJS and its ES module build, or two versions), each with its own classes,
+ * and an error made by one copy must still be a 404 to a router that imported the other.
  */
 
 export type ErrorCode =
@@ -28,6 +32,9 @@ export interface FieldIssue {
   message: string;
 }
 
+/** `Symbol.for` gives every copy of this package the same symbol, so the brand survives duplication. */
+const BUILDER_ERROR = Symbol.for('@docker-builder/error');
+
 export class BuilderError extends Error {
   readonly code: ErrorCode;
 
@@ -35,6 +42,8 @@ export class BuilderError extends Error {
     super(message, options);
     this.name = new.target.name;
     this.code = code;
+    // Not enumerable: the brand is for isBuilderError, not for logs or deep-equality checks.
+    Object.defineProperty(this, BUILDER_ERROR, { value: true });
   }
 }
 
@@ -91,8 +100,20 @@ export class ForbiddenError extends BuilderError {
   }
 }
 
-export function isBuilderError(error: unknown): error is BuilderError {
-  return error instanceof BuilderError;
+/**
+ * Whether `value` is a BuilderError made by any copy of this package (optionally: with this
+ * `code`). Use it, not `instanceof`, wherever the error may come from another package.
+ */
+export function isBuilderError(value: unknown, code?: ErrorCode): value is BuilderError {
+  if (typeof value !== 'object' || value === null) return false;
+  if ((value as { [BUILDER_ERROR]?: unknown })[BUILDER_ERROR] !== true) return false;
+  const actual = (value as { code?: unknown }).code;
+  return typeof actual === 'string' && (code === undefined || actual === code);
+}
+
+/** A ValidationError from any copy of this package: a BuilderError with `VALIDATION_FAILED` and its `issues`. */
+export function isValidationError(value: unknown): value is ValidationError {
+  return isBuilderError(value, 'VALIDATION_FAILED') && Array.isArray((value as { issues?: unknown }).issues);
 }
 
 function describeIssues(issues: FieldIssue[]): string {

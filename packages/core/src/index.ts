@@ -9,6 +9,7 @@ export * from './ports/job-store.js';
 export * from './ports/job-queue.js';
 export * from './ports/runner.js';
 export { CreateBuildPayload, CreateDeployPayload, MAX_MAPPINGS, type BuildSpec, type DeploySpec } from './schemas/payloads.js';
+export { StoredBuildSpec, StoredDeploySpec } from './schemas/stored-spec.js';
 export { JobUserSchema } from './schemas/job-user.js';
 export { ROLES, isRole, roleAllows, type Role } from './roles.js';
 export { parseOrThrow, toFieldIssues, formatPath } from './schemas/parse.js';

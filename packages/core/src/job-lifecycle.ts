@@ -25,6 +25,9 @@ export interface LifecycleDeps {
   onEvent: (event: BuilderEvent) => void;
 }
 
+/** Shared by every copy of core (see errors.ts): a worker's copy may abort a job that the host's copy runs. */
+const JOB_ABORTED = Symbol.for('@docker-builder/job-aborted');
+
 /** The reason a job was aborted from outside (shutdown, lost lease), shown in its error. */
 export class JobAbortedError extends Error {
   override name = 'JobAbortedError';
@@ -34,7 +37,12 @@ export class JobAbortedError extends Error {
   constructor(message: string, options: { graceMs?: number } = {}) {
     super(message);
     this.graceMs = options.graceMs;
+    Object.defineProperty(this, JOB_ABORTED, { value: true });
   }
+}
+
+function isJobAborted(value: unknown): value is JobAbortedError {
+  return typeof value === 'object' && value !== null && (value as { [JOB_ABORTED]?: unknown })[JOB_ABORTED] === true;
 }
 
 class CancelRequested extends Error {
@@ -73,7 +81,7 @@ export async function runJob(deps: LifecycleDeps, jobId: string, signal?: AbortS
   deps.onEvent(jobStartedEvent(claimed));
 
   const controller = new AbortController();
-  const forwardAbort = () => controller.abort(signal!.reason instanceof JobAbortedError ? signal!.reason : new JobAbortedError(abortReason(signal!)));
+  const forwardAbort = () => controller.abort(isJobAborted(signal!.reason) ? signal!.reason : new JobAbortedError(abortReason(signal!)));
   signal?.addEventListener('abort', forwardAbort, { once: true });
 
   let fencedOut = false;
@@ -190,7 +198,7 @@ function describeFailure(error: unknown, signal: AbortSignal): Outcome {
   if (signal.aborted && signal.reason instanceof CancelRequested) {
     return { state: 'cancelled', error: 'Cancelled on request.' };
   }
-  if (signal.aborted && signal.reason instanceof JobAbortedError) {
+  if (signal.aborted && isJobAborted(signal.reason)) {
     return { state: 'error', error: `Aborted: ${signal.reason.message}.` };
   }
   return { state: 'error', error: errorMessage(error) || 'The runner failed without a message.' };
@@ -209,7 +217,7 @@ function settleWithin<T>(work: Promise<T>, signal: AbortSignal, graceMs: number)
     let timer: ReturnType<typeof setTimeout> | undefined;
     const onAbort = () => {
       const reason: unknown = signal.reason;
-      const grace = Math.min(graceMs, reason instanceof JobAbortedError && reason.graceMs !== undefined ? reason.graceMs : graceMs);
+      const grace = Math.min(graceMs, isJobAborted(reason) && reason.graceMs !== undefined ? reason.graceMs : graceMs);
       timer = setTimeout(() => reject(new Error(`the runner did not stop within ${grace} ms of being aborted`)), grace);
     };
     if (signal.aborted) onAbort();

@@ -3,7 +3,9 @@
  * payloads come from core. The OpenAPI document is generated from these and nothing else.
  */
 import { z } from 'zod';
-import { CreateBuildPayload, CreateDeployPayload, JOB_KINDS, JOB_STATES, ROLES, isJobId } from '@docker-builder/core';
+import { JOB_KINDS, JOB_STATES, ROLES, StoredBuildSpec, StoredDeploySpec, isJobId, type ErrorCode } from '@docker-builder/core';
+import { STATUS_BY_CODE } from './error-response.js';
+import type { StreamEventDefinition } from './route-definition.js';
 
 const jobId = z
   .string()
@@ -119,48 +121,56 @@ export const LogStreamHeaders = z.strictObject({
 });
 
 const user = z.object({ sub: z.string(), name: z.string().optional() }).nullable();
+// Formats without zod's patterns: these describe answers, which are never parsed with them.
+const timestamp = z.string().meta({ format: 'date-time' }).describe('ISO 8601, UTC.');
+const uuid = () => z.string().meta({ format: 'uuid' });
 
+const storedJobId = uuid().describe('The job id (UUIDv7: ids sort by creation time).');
 const jobFields = {
-  id: z.string(),
-  kind: z.enum(JOB_KINDS as ['build', 'deploy']),
   state: z.enum(JOB_STATES),
   progress: z.number().int().min(0).max(100),
-  createdAt: z.string().describe('ISO 8601.'),
-  startedAt: z.string().nullable(),
-  finishedAt: z.string().nullable(),
+  createdAt: timestamp,
+  startedAt: timestamp.nullable(),
+  finishedAt: timestamp.nullable(),
   error: z.string().nullable().describe('Why the job failed or was cancelled.'),
-  result: z.unknown().describe('What the runner returned (image references, digest…), once done.'),
-  spec: z
-    .union([CreateBuildPayload, CreateDeployPayload])
-    .describe('The submitted payload with defaults filled in; the values of `secretBuildArgs` appear only sealed (`sealed:v1:…`), never as sent.'),
+  result: z.unknown().describe('What the runner returned (image references, digest…), once done; null before.'),
   user: user.describe('Who submitted the job (for a retry: who retried it, at `createdAt`).'),
-  retryOf: z.string().nullable(),
-  attempt: z.number().int(),
-  cancelRequestedAt: z.string().nullable(),
+  retryOf: uuid().nullable().describe('The job this one retries.'),
+  attempt: z.number().int().min(0).describe('How many times a worker has taken the job (more than 1 after a lost worker).'),
+  cancelRequestedAt: timestamp.nullable().describe('When cancelling was asked for while the job ran.'),
   cancelledBy: user.describe('Who cancelled the job, or asked it to stop; null when nobody did (or nobody signed in).'),
 };
 
-export const JobSummary = z.object(jobFields).describe('A job, without its log.');
-export const JobWithLogs = z
-  .object({
-    ...jobFields,
-    logs: z.array(z.string()).describe(`Log lines from \`logsFrom\`: at most \`logsLimit\` (default ${DEFAULT_LOG_PAGE_LINES}).`),
-    logsNext: z.number().int().describe('Index after the last line returned.'),
-    logsTotal: z.number().int().describe('Lines in the whole log.'),
-  })
-  .describe('A job with its log.');
+export const BuildJob = z
+  .object({ id: storedJobId, kind: z.literal('build'), ...jobFields, spec: StoredBuildSpec })
+  .describe('A build job, without its log.');
+export const DeployJob = z
+  .object({ id: storedJobId, kind: z.literal('deploy'), ...jobFields, spec: StoredDeploySpec })
+  .describe('A deploy job, without its log.');
+
+/** A job as the API returns it: what `spec` holds depends on `kind`. */
+export const JobSummary = z.discriminatedUnion('kind', [BuildJob, DeployJob]).describe('A job, without its log: a build or a deploy, told apart by `kind`.');
+
+const logPage = {
+  logs: z.array(z.string()).describe(`Log lines from \`logsFrom\`: at most \`logsLimit\` (default ${DEFAULT_LOG_PAGE_LINES}).`),
+  logsNext: z.number().int().min(0).describe('Index after the last line returned.'),
+  logsTotal: z.number().int().min(0).describe('Lines in the whole log.'),
+};
+export const BuildJobWithLogs = BuildJob.extend(logPage).describe('A build job with a page of its log.');
+export const DeployJobWithLogs = DeployJob.extend(logPage).describe('A deploy job with a page of its log.');
+export const JobWithLogs = z.discriminatedUnion('kind', [BuildJobWithLogs, DeployJobWithLogs]).describe('A job with a page of its log.');
 
 export const JobPageBody = z.object({
-  jobs: z.array(JobSummary),
+  jobs: z.array(JobSummary).describe('Newest first.'),
   nextCursor: z.string().nullable().describe('Pass as `cursor` for the next (older) page; null on the last page.'),
 });
 
 export const SubmitBody = z.object({
-  id: z.string(),
+  id: uuid().describe('The new job\'s id: follow it at `/build/{id}`.'),
   enqueued: z.boolean().describe('False when the queue refused the job and the server runs it itself.'),
 });
 
-export const RetryBody = SubmitBody.extend({ retryOf: z.string() });
+export const RetryBody = SubmitBody.extend({ retryOf: uuid().describe('The job retried.') });
 
 const health = z.object({
   name: z.string(),
@@ -177,10 +187,34 @@ export const DebugBody = z.object({
   runners: z.object({ build: health.nullable(), deploy: health.nullable() }),
 });
 
-export const ErrorBodySchema = z.object({
-  error: z.object({
-    code: z.string(),
-    message: z.string(),
-    issues: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
-  }),
-});
+/** Every code an error body may carry: the ones the HTTP layer maps to a status. */
+export const ERROR_CODES = Object.keys(STATUS_BY_CODE) as [ErrorCode, ...ErrorCode[]];
+
+export const ErrorBodySchema = z
+  .object({
+    error: z.object({
+      code: z.enum(ERROR_CODES).describe('Stable: branch on this, not on `message`.'),
+      message: z.string().describe('What went wrong and what to do about it, for people.'),
+      issues: z
+        .array(z.object({ path: z.string().describe('The field at fault, dotted: `mappings.rag-service`.'), message: z.string() }))
+        .optional()
+        .describe('With VALIDATION_FAILED: each field at fault.'),
+    }),
+  })
+  .describe('Every error the API answers, whatever its status.');
+
+/** The data of a log stream's `end` event. */
+export const LogStreamEnd = z
+  .object({ state: z.enum(JOB_STATES), error: z.string().nullable(), progress: z.number().int().min(0).max(100) })
+  .describe('How the job ended.');
+
+/** What a log stream sends: routes.ts's logEvents, and sse.ts's error event. */
+export const LOG_STREAM_EVENTS = {
+  message: { description: 'One log line; its `id` is the line\'s index.', data: z.string(), id: true },
+  end: { description: 'The job has ended, with its final state; the stream closes after it.', data: LogStreamEnd, json: true },
+  error: {
+    description: 'The log could not be read: the error body. The stream closes; reconnect with `Last-Event-ID` to resume.',
+    data: ErrorBodySchema,
+    json: true,
+  },
+} satisfies Record<string, StreamEventDefinition>;

@@ -9,7 +9,7 @@
 import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { createGunzip } from 'node:zlib';
-import { extract, type Header } from 'tar-stream';
+import { extract, type Headers as Header } from 'tar-stream';
 
 export interface ArchiveLimits {
   maxUnpackedBytes: number;
@@ -70,7 +70,7 @@ export async function inspectArchive(file: string, format: 'tar' | 'gzip', limit
   const entryProblem = (header: Header): string | null => {
     entries += 1;
     if (entries > limits.maxEntries) return `holds more than ${limits.maxEntries} entries, the most this server accepts`;
-    declaredBytes += header.size;
+    declaredBytes += header.size ?? 0;
     if (declaredBytes > limits.maxUnpackedBytes) return tooBig();
     const name = header.name;
     if (!CONTEXT_TYPES.has(header.type)) {

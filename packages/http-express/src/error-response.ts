@@ -1,5 +1,9 @@
-/** The one place that turns an error into an HTTP status and a JSON body. */
-import { BuilderError, ValidationError, type ErrorCode, type FieldIssue } from '@docker-builder/core';
+/**
+ * The one place that turns an error into an HTTP status and a JSON body. Errors are recognised
+ * by core's brand (isBuilderError), never by class: the builder may come from another copy of
+ * core than this package's (its CommonJS build beside our ES module one).
+ */
+import { isBuilderError, isValidationError, type ErrorCode, type FieldIssue } from '@docker-builder/core';
 
 export const STATUS_BY_CODE: Record<ErrorCode, number> = {
   VALIDATION_FAILED: 400,
@@ -40,10 +44,12 @@ const BODY_PARSER_ERRORS: Record<string, { code: ErrorCode; message: string }> =
 };
 
 export function toErrorResponse(error: unknown): ErrorResponse {
-  if (error instanceof BuilderError) {
+  if (isBuilderError(error)) {
     const body: ErrorBody = { error: { code: error.code, message: error.message } };
-    if (error instanceof ValidationError) body.error.issues = error.issues;
-    return { status: STATUS_BY_CODE[error.code], body, unexpected: error.code === 'INTERNAL' };
+    if (isValidationError(error)) body.error.issues = error.issues;
+    // A code this version does not know (a newer core beside it) is still the error it says, with a 500.
+    const status = Object.hasOwn(STATUS_BY_CODE, error.code) ? STATUS_BY_CODE[error.code] : 500;
+    return { status, body, unexpected: status === 500 };
   }
   const type = (error as { type?: unknown } | null)?.type;
   if (typeof type === 'string' && BODY_PARSER_ERRORS[type]) {

@@ -1,6 +1,7 @@
 /**
  * createBuilderRouter: mounts the route table on an Express Router, plus the OpenAPI
- * document, the docs page and one error handler. No business logic lives here.
+ * document, the docs page and one error handler. No business logic lives here. It runs on
+ * Express 4 and 5 (express4.test.ts runs the router's tests on both).
  */
 import {
   BuilderError,
@@ -15,10 +16,12 @@ import {
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import { createRoutes } from './routes.js';
 import { createOpenApiDocument } from './openapi.js';
-import { DOCS_INIT_SCRIPT, docsHtml, swaggerUiDirectory } from './docs-page.js';
+import { mountDocs, type DocsOptions } from './docs/docs-routes.js';
 import { streamSse, streamText, type StreamChange } from './sse.js';
 import { clientGoneSignal } from './client-gone.js';
 import { toErrorResponse } from './error-response.js';
+import { catchRejections } from './catch-rejections.js';
+import { bodyLimitBytes, jsonBody as readJsonBody } from './json-body.js';
 import { tarUploadHandler, type UploadOptions } from './tar-upload.js';
 import type { RouteDefinition } from './route-definition.js';
 
@@ -42,10 +45,17 @@ export interface BuilderRouterOptions {
    * been answered: who asked, for what, and the outcome. For the host's audit log.
    */
   onAudit?: (entry: AuditEntry, req: Request) => void;
-  /** Largest JSON body accepted; larger ones get 413. Default "1mb". */
+  /**
+   * Largest JSON body accepted, in bytes or as "512kb", "1mb"; larger ones get 413. Default "1mb".
+   * A body the host's own parser has already read (an `express.json()` before the router) was
+   * read up to that parser's limit; the router still refuses one whose Content-Length is over this.
+   */
   bodyLimit?: string | number;
-  /** Serve the OpenAPI document and the docs page (default true). */
-  docs?: boolean;
+  /**
+   * Serve the OpenAPI document (`openapi.json`) and the docs page (`docs`): true (the default)
+   * for the built-in page, `{ swaggerUiDir }` for Swagger UI from your own swagger-ui-dist, false for neither.
+   */
+  docs?: boolean | DocsOptions;
   title?: string;
   /** Seconds between SSE heartbeat comments; default 15. */
   sseHeartbeatSeconds?: number;
@@ -75,19 +85,12 @@ export interface AuditEntry {
 export function createBuilderRouter(builder: Builder, options: BuilderRouterOptions = {}): Router {
   const router = express.Router();
   const routes = createRoutes(builder);
-  const jsonBody = express.json({ limit: options.bodyLimit ?? '1mb', strict: true, type: () => true });
+  const jsonBody = readJsonBody(bodyLimitBytes(options.bodyLimit));
   const heartbeatMs = (options.sseHeartbeatSeconds ?? 15) * 1000;
 
   if (options.docs !== false) {
     const document = createOpenApiDocument(routes, { title: options.title, authenticated: Boolean(options.auth), uploads: Boolean(options.uploads) });
-    router.get('/openapi.json', (_req, res) => void res.json(document));
-    router.get('/docs', (req, res) => {
-      // The page's assets are relative to it; with a trailing slash they would miss.
-      if (req.originalUrl.split('?')[0]!.endsWith('/')) return res.redirect(301, '../docs');
-      res.type('html').send(docsHtml(options.title ?? 'Docker Builder API'));
-    });
-    router.get('/docs/init.js', (_req, res) => void res.type('js').send(DOCS_INIT_SCRIPT));
-    router.use('/docs', express.static(swaggerUiDirectory(), { index: false, fallthrough: false }));
+    mountDocs(router, document, options.title ?? 'Docker Builder API', options.docs === true || options.docs === undefined ? {} : options.docs);
   }
 
   const uploads = options.uploads ? tarUploadHandler(builder, options.uploads) : null;
@@ -97,7 +100,7 @@ export function createBuilderRouter(builder: Builder, options: BuilderRouterOpti
       watchClient,
       ...(route.mutates && options.onAudit ? [audit(route, options.onAudit)] : []),
       authenticate(route, options),
-      ...(acceptsUpload ? [uploads] : []),
+      ...(acceptsUpload ? [catchRejections(uploads)] : []),
       ...(route.body ? [requireJson(Boolean(acceptsUpload)), jsonBody] : []),
       handle(route, heartbeatMs, options.onError ?? defaultOnError, options.onStream),
     ];
@@ -145,7 +148,7 @@ function watchClient(req: UserRequest, res: Response, next: NextFunction) {
 }
 
 function authenticate(route: RouteDefinition, options: BuilderRouterOptions) {
-  return async (req: UserRequest, _res: Response, next: NextFunction) => {
+  return catchRejections(async (req: UserRequest, _res: Response, next: NextFunction) => {
     if (!options.auth || route.public) {
       req.builderUser = null;
     } else {
@@ -162,7 +165,7 @@ function authenticate(route: RouteDefinition, options: BuilderRouterOptions) {
       throw new BuilderError('FORBIDDEN', 'This account may only read: submitting, cancelling and retrying jobs are not allowed for it.');
     }
     next();
-  };
+  });
 }
 
 function requireJson(uploadsAccepted: boolean) {
@@ -182,7 +185,7 @@ function handle(
   onError: NonNullable<BuilderRouterOptions['onError']>,
   onStream: BuilderRouterOptions['onStream'],
 ) {
-  return async (req: UserRequest, res: Response) => {
+  return catchRejections(async (req: UserRequest, res: Response) => {
     const input = {
       params: route.params ? parseOrThrow(route.params, { ...req.params }) : {},
       query: route.query ? parseOrThrow(route.query, { ...(req.query as object) }) : {},
@@ -199,7 +202,7 @@ function handle(
     if ('events' in result) return streamSse(res, result.events, { heartbeatMs, retryMs: 2_000, ...stream });
     if ('text' in result) return streamText(res, result, stream);
     res.status(result.status).json(result.body);
-  };
+  });
 }
 
 /** What is stored with a job: who, never the role (a role is what they may do now, not who they were). */

@@ -33,6 +33,25 @@ export interface RouteInput<P, Q, B, H = Record<string, never>> {
   header(name: string): string | undefined;
 }
 
+export interface ResponseDefinition {
+  description: string;
+  /** The JSON body. */
+  schema?: z.ZodType;
+  /** Default `application/json`. */
+  contentType?: string;
+  /** For `text/event-stream`: the events the stream sends, by name. */
+  events?: Record<string, StreamEventDefinition>;
+}
+
+export interface StreamEventDefinition {
+  description: string;
+  /** What the event's `data` holds: text, or with `json`, the JSON encoding of a value. */
+  data: z.ZodType;
+  json?: boolean;
+  /** The event carries an `id` (its position, for `Last-Event-ID`). */
+  id?: boolean;
+}
+
 export interface RouteDefinition<P = any, Q = any, B = any, H = any> {
   method: 'get' | 'post';
   /** Express-style path relative to the mount point, e.g. `/build/:id`. */
@@ -53,7 +72,7 @@ export interface RouteDefinition<P = any, Q = any, B = any, H = any> {
    * adapter hands it those headers, an empty one as absent, and documents them.
    */
   headers?: z.ZodType<H> & { shape: Record<string, unknown> };
-  responses: Record<number, { description: string; schema?: z.ZodType; contentType?: string }>;
+  responses: Record<number, ResponseDefinition>;
   handler(input: RouteInput<P, Q, B, H>): Promise<RouteResult>;
 }
 

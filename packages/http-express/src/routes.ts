@@ -15,6 +15,7 @@ import {
   SubmitBody,
   JobSummary,
   LogTextQuery,
+  LOG_STREAM_EVENTS,
   SessionBody,
 } from './api-schemas.js';
 import { defineRoute, type RouteDefinition, type SseEvent } from './route-definition.js';
@@ -31,7 +32,7 @@ const ERROR_DESCRIPTIONS: Record<number, string> = {
   409: 'The job is not in a state that allows this.',
   413: 'The body is larger than the server accepts.',
   415: 'The body is not `application/json`.',
-  503: 'No runner for this kind of job is configured, or the queue or the store is unavailable.',
+  503: 'The store is unavailable; for a new job, also: no runner for its kind is configured, or the queue is unavailable.',
 };
 
 export function createRoutes(builder: Builder): RouteDefinition[] {
@@ -64,7 +65,7 @@ export function createRoutes(builder: Builder): RouteDefinition[] {
       operationId: 'listJobs',
       summary: 'List jobs, newest first',
       query: ListQuery,
-      responses: { 200: { description: 'One page of jobs.', schema: JobPageBody }, ...errors(400, 401) },
+      responses: { 200: { description: 'One page of jobs.', schema: JobPageBody }, ...errors(400, 401, 503) },
       handler: async ({ query }) => ({
         status: 200,
         body: await builder.list({ limit: query.limit ?? 50, cursor: query.cursor ?? null, states: query.state, kind: query.kind }),
@@ -81,7 +82,7 @@ export function createRoutes(builder: Builder): RouteDefinition[] {
         '`/build/{id}/logs.txt`, or follow it live from `/build/{id}/logs`.',
       params: JobIdParams,
       query: JobQuery,
-      responses: { 200: { description: 'The job.', schema: JobWithLogs }, ...errors(400, 401, 404) },
+      responses: { 200: { description: 'The job.', schema: JobWithLogs }, ...errors(400, 401, 404, 503) },
       handler: async ({ params, query }) => {
         const job = await builder.get(params.id);
         const logs = await builder.readLogs(params.id, { from: query.logsFrom ?? 0, limit: query.logsLimit ?? DEFAULT_LOG_PAGE_LINES });
@@ -101,7 +102,7 @@ export function createRoutes(builder: Builder): RouteDefinition[] {
       params: JobIdParams,
       query: LogStreamQuery,
       headers: LogStreamHeaders,
-      responses: { 200: { description: 'An event stream.', contentType: 'text/event-stream' }, ...errors(400, 401, 404) },
+      responses: { 200: { description: 'An event stream.', contentType: 'text/event-stream', events: LOG_STREAM_EVENTS }, ...errors(400, 401, 404, 503) },
       handler: async ({ params, query, headers }) => {
         await builder.get(params.id);
         const lastLine = headers['Last-Event-ID'];
@@ -119,7 +120,7 @@ export function createRoutes(builder: Builder): RouteDefinition[] {
         'If the log cannot be read once the body has begun, the connection is cut rather than the body ended, so a partial log never looks whole.',
       params: JobIdParams,
       query: LogTextQuery,
-      responses: { 200: { description: 'The log, one line per line.', contentType: 'text/plain' }, ...errors(400, 401, 404) },
+      responses: { 200: { description: 'The log, one line per line.', contentType: 'text/plain' }, ...errors(400, 401, 404, 503) },
       handler: async ({ params, query }) => {
         await builder.get(params.id);
         return {
@@ -143,7 +144,7 @@ export function createRoutes(builder: Builder): RouteDefinition[] {
       responses: {
         200: { description: 'Cancelled.', schema: JobSummary },
         202: { description: 'Cancellation requested.', schema: JobSummary },
-        ...errors(400, 401, 403, 404, 409),
+        ...errors(400, 401, 403, 404, 409, 503),
       },
       handler: async ({ params, user, role }) => {
         const job = await builder.cancel(params.id, { by: user, onlyOwn: !roleAllows(role, 'admin') });

@@ -8,6 +8,13 @@ import { lstatSync, mkdirSync, statSync } from 'node:fs';
 
 export class UploadsDirError extends Error {
   override name = 'UploadsDirError';
+  /** How to recognise it whichever copy of this package threw it (see isUploadsDirError). */
+  readonly code = 'UPLOADS_DIR_UNUSABLE';
+}
+
+/** An UploadsDirError from any copy of this package (its CommonJS or ES module build): recognised by its `code`. */
+export function isUploadsDirError(value: unknown): value is UploadsDirError {
+  return value instanceof Error && (value as { code?: unknown }).code === 'UPLOADS_DIR_UNUSABLE';
 }
 
 /** Creates the directory (0700) if it is missing; throws UploadsDirError saying what to fix. */

@@ -13,7 +13,7 @@ app.use('/api', http.createBuilderRouter(builder));
 const server = app.listen(0, '127.0.0.1', async () => {
   const base = 'http://127.0.0.1:' + server.address().port + '/api';
   const doc = await (await fetch(base + '/openapi.json')).json();
-  const docs = await fetch(base + '/docs/swagger-ui.css');
+  const docs = await fetch(base + '/docs/docs.js');
   const bad = await fetch(base + '/deploy-services', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{"mappings":{"a":"{{x}}"}}' });
   console.log(JSON.stringify({ version: doc.info.version, docs: docs.status, bad: bad.status, testing: testing.split('/').slice(-3).join('/') }));
   server.close();

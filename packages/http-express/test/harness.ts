@@ -34,6 +34,8 @@ export async function startHarness(
     router?: BuilderRouterOptions;
     builder?: Partial<BuilderOptions>;
     wrap?: (builder: Builder) => Builder;
+    /** The host app's own middleware, mounted before the router (a global `express.json()`). */
+    host?: (app: express.Express) => void;
   } = {},
 ): Promise<Harness> {
   const build = createScriptedRunner({ kind: 'build', script: options.build ?? [{ log: 'Step 1/1 : FROM scratch' }, { result: { image: 'r/x:1' } }] });
@@ -46,6 +48,7 @@ export async function startHarness(
     ...options.builder,
   });
   const app = express();
+  options.host?.(app);
   app.use('/api', createBuilderRouter(options.wrap ? options.wrap(builder) : builder, { onError: () => undefined, ...options.router }));
   const server = app.listen(0, '127.0.0.1');
   await new Promise((resolve) => server.once('listening', resolve));

@@ -363,6 +363,8 @@ describe('OpenAPI and docs', () => {
         '/builds',
         '/deploy-services',
         '/session',
+        '/openapi.json',
+        '/docs',
       ].sort(),
     );
     const deploy = body.paths['/deploy-services'].post;
@@ -371,7 +373,8 @@ describe('OpenAPI and docs', () => {
       required: ['mappings'],
       properties: { mappings: { type: 'object' } },
     });
-    expect(deploy.responses['202'].content['application/json'].schema.properties).toHaveProperty('enqueued');
+    expect(deploy.responses['202'].content['application/json'].schema).toEqual({ $ref: '#/components/schemas/Submitted' });
+    expect(body.components.schemas.Submitted.properties).toHaveProperty('enqueued');
     const list = body.paths['/builds'].get;
     expect(list.parameters.map((p: any) => p.name).sort()).toEqual(['cursor', 'kind', 'limit', 'state']);
     expect(body.paths['/build/{id}'].get.parameters).toContainEqual(expect.objectContaining({ name: 'id', in: 'path', required: true }));
@@ -382,8 +385,8 @@ describe('OpenAPI and docs', () => {
     const page = await fetch(`${harness.url}/docs`);
     expect(page.status).toBe(200);
     const html = await page.text();
-    expect(html).toContain('docs/swagger-ui-bundle.js');
-    for (const asset of ['docs/swagger-ui-bundle.js', 'docs/swagger-ui.css', 'docs/init.js']) {
+    expect(html).toContain('docs/docs.js');
+    for (const asset of ['docs/docs.js', 'docs/docs.css', 'openapi.json']) {
       expect((await fetch(new URL(asset, `${harness.url}/docs`))).status).toBe(200);
     }
     const slash = await fetch(`${harness.url}/docs/`, { redirect: 'manual' });

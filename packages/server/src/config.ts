@@ -46,7 +46,11 @@ const EnvSchema = z.object({
     .default(8000),
   /** Jobs run at once: by the in-process queue, or by each worker. */
   CONCURRENCY: wholeNumber(1).default(2),
-  BODY_LIMIT: z.string().default('1mb'),
+  /** The router's bodyLimit: read as Express reads sizes (1kb = 1024 bytes). */
+  BODY_LIMIT: z
+    .string()
+    .regex(/^\s*\d+(\.\d+)?\s*(b|kb|mb|gb)?\s*$/i, { error: 'must be a size such as 512kb or 1mb (1kb is 1024 bytes)' })
+    .default('1mb'),
   /** All of shutdown, in-flight jobs included: keep it below the orchestrator's grace period (30 s in Kubernetes). */
   SHUTDOWN_DEADLINE_SECONDS: wholeNumber(1).default(25),
   /** With it: Redis store + BullMQ queue + separate workers. Without it: everything in memory, in one process. */

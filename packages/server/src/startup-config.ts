@@ -3,8 +3,8 @@
  * Also makes sure the uploads directory is this process's own (created 0700), since the server
  * writes build contexts there and workers build from them.
  */
-import { ValidationError, type RunnerMap } from '@docker-builder/core';
-import { UploadsDirError, prepareUploadsDir } from '@docker-builder/http-express';
+import { isValidationError, type RunnerMap } from '@docker-builder/core';
+import { isUploadsDirError, prepareUploadsDir } from '@docker-builder/http-express';
 import { readConfig, type ServerConfig } from './config.js';
 import type { Logger } from './logger.js';
 import { createRunners, uploadsDir } from './runners.js';
@@ -15,9 +15,10 @@ export function startupConfig(log: Logger): ServerConfig {
     prepareUploadsDir(uploadsDir(config));
     return config;
   } catch (error) {
-    if (error instanceof UploadsDirError) {
+    // By brand and code, not class: the errors may come from another copy of core or http-express.
+    if (isUploadsDirError(error)) {
       log('error', error.message);
-    } else if (error instanceof ValidationError) {
+    } else if (isValidationError(error)) {
       for (const issue of error.issues) log('error', `invalid environment variable ${issue.path}: ${issue.message}`);
     } else {
       throw error;

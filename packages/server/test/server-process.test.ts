@@ -81,12 +81,14 @@ describe('docker-builder serve', () => {
   });
 
   it('refuses to start with a bad environment, naming the variable', async () => {
-    child = spawnExample('server', { PORT: 'eighty' });
+    child = spawnExample('server', { PORT: 'eighty', BODY_LIMIT: '1 megabyte' });
     let out = '';
     child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
     const [code] = (await once(child, 'exit')) as [number | null];
     expect(code).toBe(2);
     expect(out).toContain('invalid environment variable PORT: must be a port number');
+    // body-parser would read this as no limit at all.
+    expect(out).toContain('invalid environment variable BODY_LIMIT: must be a size such as 512kb or 1mb');
   });
 
   it('with REDIS_URL, stores jobs in Redis, queues them with BullMQ and counts live workers', async () => {

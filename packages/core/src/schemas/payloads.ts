@@ -16,6 +16,7 @@ import {
   serviceId,
   stageName,
 } from './fields.js';
+import type { StoredBuildSpec, StoredDeploySpec } from './stored-spec.js';
 import { timestampTag } from './timestamp-tag.js';
 
 export const MAX_MAPPINGS = 200;
@@ -91,8 +92,9 @@ export type CreateDeployPayload = z.input<typeof CreateDeployPayload>;
  * uploaded with the request, the server-made id of the upload (never taken from a payload).
  * `secretBuildArgs` holds plaintext only between parsing and the build runner's `validate`,
  * which seals each value in place before the builder stores the spec; a build runner that
- * accepts secret build arguments must do the same (the Docker runner does).
+ * accepts secret build arguments must do the same (the Docker runner does). The type is the
+ * stored-spec schema's, so the OpenAPI document cannot describe a spec other than this one.
  */
-export type BuildSpec = z.output<typeof CreateBuildPayload> & { upload?: string };
+export type BuildSpec = z.output<typeof StoredBuildSpec>;
 /** A deploy job's spec. */
-export type DeploySpec = z.output<typeof CreateDeployPayload>;
+export type DeploySpec = z.output<typeof StoredDeploySpec>;
