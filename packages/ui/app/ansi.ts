@@ -8,6 +8,11 @@ export interface Segment {
 // eslint-disable-next-line no-control-regex -- escape sequences are what this reads
 const SEQUENCE = /\u001b\[([0-9;]*)([A-Za-z])/g;
 
+/** The line as a person reads it: what ansiSegments' texts add up to, for searching and measuring. */
+export function plainText(line: string): string {
+  return line.includes('\u001b') ? line.replace(SEQUENCE, '') : line;
+}
+
 export function ansiSegments(line: string): Segment[] {
   const segments: Segment[] = [];
   let fg = '';

@@ -6,6 +6,11 @@
 
 export type JobState = 'queued' | 'running' | 'done' | 'error' | 'cancelled';
 
+export interface JobUser {
+  sub: string;
+  name?: string;
+}
+
 export interface Job {
   id: string;
   kind: 'build' | 'deploy';
@@ -17,12 +22,14 @@ export interface Job {
   error: string | null;
   result: unknown;
   spec: { service?: string; tags?: string[]; mappings?: Record<string, string>; context?: string };
-  user: { sub: string; name?: string } | null;
+  user: JobUser | null;
   retryOf: string | null;
   attempt: number;
   cancelRequestedAt: string | null;
   /** Who cancelled it (or asked it to stop); absent from servers older than the field. */
-  cancelledBy?: { sub: string; name?: string } | null;
+  cancelledBy?: JobUser | null;
+  /** Lines in the whole log (the job's own GET answers with it). */
+  logsTotal?: number;
 }
 
 export interface FieldIssue {

@@ -2,6 +2,9 @@
 import { StrictMode, useEffect, useState } from 'react';
 import { createRoot } from 'react-dom/client';
 import { onUnauthorized, request } from './api';
+import { useFocusHeadingOnNavigation } from './page-focus';
+import { parseRoute } from './route';
+import { pageTitle } from './title';
 import { BuildForm } from './components/BuildForm';
 import { DeployForm } from './components/DeployForm';
 import { JobPage } from './components/JobPage';
@@ -35,16 +38,22 @@ function App() {
   }, [generation]);
 
   const canWrite = session?.canWrite ?? true;
-  const jobId = /^#\/jobs\/([0-9a-f-]{36})$/.exec(hash)?.[1];
+  const route = parseRoute(hash);
+  useFocusHeadingOnNavigation(route.key);
   let page;
-  if (jobId) page = <JobPage id={jobId} canWrite={canWrite} navigate={navigate} />;
-  else if (hash === '#/new/build' && canWrite) page = <BuildForm navigate={navigate} />;
-  else if (hash === '#/new/deploy' && canWrite) page = <DeployForm navigate={navigate} />;
-  else if (hash === '#/status') page = <StatusPanel />;
-  else page = <QueuePage />;
+  let title: string | null = null;
+  if (route.page === 'job') page = <JobPage id={route.jobId} line={route.line} canWrite={canWrite} navigate={navigate} />;
+  else if (route.page === 'build' && canWrite) [page, title] = [<BuildForm navigate={navigate} />, 'New build'];
+  else if (route.page === 'deploy' && canWrite) [page, title] = [<DeployForm navigate={navigate} />, 'New deploy'];
+  else if (route.page === 'status') [page, title] = [<StatusPanel />, 'Status'];
+  else [page, title] = [<QueuePage />, 'Queue'];
+  // A job's page names its tab itself, with the job's state.
+  useEffect(() => {
+    if (title) document.title = pageTitle(title);
+  }, [title]);
 
   const link = (target: string, label: string) => (
-    <a href={target} aria-current={hash === target ? 'page' : undefined}>
+    <a href={target} aria-current={route.key === target ? 'page' : undefined}>
       {label}
     </a>
   );

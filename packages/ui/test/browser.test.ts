@@ -92,7 +92,8 @@ describe('the web UI in Chromium', () => {
     await page.waitForURL(/#\/jobs\//);
     await page.getByRole('progressbar', { name: 'Job progress' }).and(page.locator('[aria-valuenow="100"]')).waitFor({ timeout: 30_000 });
     await page.getByText('"msg": "Simulation complete"').waitFor();
-    expect(await page.locator('.badge-done').count()).toBe(1);
+    // Progress reaches 100 % a moment before the job is done: wait for the state, not a count.
+    await page.locator('.badge-done').waitFor({ timeout: 10_000 });
     await page.waitForTimeout(400);
     await page.screenshot({ path: `${artifacts}job-page.png` });
 
@@ -142,6 +143,8 @@ describe('the web UI in Chromium', () => {
     await page.goto(`${base}/#/jobs/${created.id}`);
     await page.getByText('TASK [Wait for the rollout]').waitFor({ timeout: 30_000 });
     await page.getByRole('button', { name: 'Cancel' }).click();
+    // A running deploy asks first (job-page.test.ts checks the dialog itself).
+    await page.getByRole('dialog', { name: 'Stop this deploy?' }).getByRole('button', { name: 'Stop the deploy' }).click();
     await page.locator('.badge-cancelled').waitFor({ timeout: 10_000 });
     await expect(page.getByText('Cancelled: Cancelled on request.').count()).resolves.toBe(1);
     expect(problems).toEqual([]);

@@ -1,7 +1,7 @@
 /** New build: the build payload as a form; the server's validation errors appear at their field. */
 import { useState } from 'react';
 import { ErrorBox } from './bits';
-import { errorsByField } from './field-errors';
+import { errorsByField, fieldOf } from './field-errors';
 import { useSubmit } from './use-submit';
 
 interface Values {
@@ -30,12 +30,16 @@ export function toBuildPayload(values: Values): Record<string, unknown> {
   return payload;
 }
 
+const FIELDS = new Set(['service', 'context', 'dockerfile', 'image', 'tags', 'target', 'buildArgs']);
+
 export function BuildForm({ navigate }: { navigate: (hash: string) => void }) {
   const [values, setValues] = useState<Values>({
     service: '', context: '.', dockerfile: 'Dockerfile', image: '', tags: '', target: '', buildArgs: '', push: true, noCache: false, pull: false,
   });
-  const { issues, failure, busy, submit } = useSubmit('build', navigate);
+  const { issues, failure, busy, submit, form } = useSubmit('build', navigate);
   const errors = errorsByField(issues);
+  // Issues about no field of the form (a key it does not offer, the payload as a whole) still show.
+  const general = issues.filter((issue) => !FIELDS.has(fieldOf(issue.path).field)).map((issue) => (issue.path ? `${issue.path}: ${issue.message}` : issue.message));
   const text = (name: keyof Values, label: string, hint?: string) => (
     <label className={errors[name] ? 'invalid' : undefined}>
       {label}
@@ -64,6 +68,7 @@ export function BuildForm({ navigate }: { navigate: (hash: string) => void }) {
     <section aria-labelledby="build-title">
       <h1 id="build-title">New build</h1>
       <form
+        ref={form}
         className="form"
         onSubmit={(event) => {
           event.preventDefault();
@@ -93,6 +98,11 @@ export function BuildForm({ navigate }: { navigate: (hash: string) => void }) {
           {check('noCache', 'No cache')}
           {check('pull', 'Pull base images')}
         </div>
+        {general.map((message) => (
+          <p className="field-error" key={message} tabIndex={-1} data-issue="">
+            {message}
+          </p>
+        ))}
         {failure && <ErrorBox title="The build was not accepted" message={failure} />}
         <button type="submit" disabled={busy}>
           {busy ? 'Submitting…' : 'Build'}

@@ -26,7 +26,7 @@ export function rowErrors(rows: Row[], issues: FieldIssue[]): { byRow: Array<{ s
 
 export function DeployForm({ navigate }: { navigate: (hash: string) => void }) {
   const [rows, setRows] = useState<Row[]>([{ service: '', image: '' }]);
-  const { issues, failure, busy, submit } = useSubmit('deploy-services', navigate);
+  const { issues, failure, busy, submit, form } = useSubmit('deploy-services', navigate);
   const { byRow, general } = rowErrors(rows, issues);
   const update = (index: number, patch: Partial<Row>) => setRows(rows.map((row, i) => (i === index ? { ...row, ...patch } : row)));
 
@@ -34,6 +34,7 @@ export function DeployForm({ navigate }: { navigate: (hash: string) => void }) {
     <section aria-labelledby="deploy-title">
       <h1 id="deploy-title">New deploy</h1>
       <form
+        ref={form}
         className="form"
         onSubmit={(event) => {
           event.preventDefault();
@@ -77,7 +78,7 @@ export function DeployForm({ navigate }: { navigate: (hash: string) => void }) {
           </button>
         </fieldset>
         {general.map((message) => (
-          <p className="field-error" key={message}>
+          <p className="field-error" key={message} tabIndex={-1} data-issue="">
             {message}
           </p>
         ))}

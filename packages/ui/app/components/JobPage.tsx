@@ -2,14 +2,26 @@
 import { useEffect, useRef, useState } from 'react';
 import { ApiError, apiUrl, authHeaders, isTerminal, postJson, request, type Job } from '../api';
 import { followLog } from '../log-stream';
-import { ErrorBox, Loading, ProgressBar, StateBadge, duration, when } from './bits';
-import { LogView } from './LogView';
+import { jobTitle, pageTitle } from '../title';
+import { ErrorBox, Loading, ProgressBar, StateBadge, summary } from './bits';
+import { ConfirmDialog } from './ConfirmDialog';
+import { JobFacts } from './JobFacts';
+import { JobLog } from './JobLog';
 
-export function JobPage({ id, canWrite, navigate }: { id: string; canWrite: boolean; navigate: (hash: string) => void }) {
+export interface JobPageProps {
+  id: string;
+  /** The log line the URL points at (`#L123`), from 1. */
+  line?: number | null;
+  canWrite: boolean;
+  navigate: (hash: string) => void;
+}
+
+export function JobPage({ id, line = null, canWrite, navigate }: JobPageProps) {
   const [job, setJob] = useState<Job | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [actionError, setActionError] = useState<string | null>(null);
   const [reconnecting, setReconnecting] = useState(false);
+  const [confirming, setConfirming] = useState(false);
   const lines = useRef<string[]>([]);
   const filled = useRef(0);
   const [version, setVersion] = useState(0);
@@ -62,7 +74,18 @@ export function JobPage({ id, canWrite, navigate }: { id: string; canWrite: bool
     };
   }, [id]);
 
+  useEffect(() => {
+    document.title = job ? jobTitle(job) : pageTitle('Job');
+  }, [job]);
+
+  // Nothing left to confirm once the job has ended on its own.
+  const ended = job ? isTerminal(job.state) : false;
+  useEffect(() => {
+    if (ended) setConfirming(false);
+  }, [ended]);
+
   const act = async (action: 'cancel' | 'retry') => {
+    setConfirming(false);
     setActionError(null);
     try {
       const result = await postJson<{ id: string } & Partial<Job>>(`build/${id}/${action}`);
@@ -100,54 +123,8 @@ export function JobPage({ id, canWrite, navigate }: { id: string; canWrite: bool
         </h1>
         <StateBadge state={job.state} />
       </div>
-      <ProgressBar value={job.progress} label="Job progress" />
-      <dl className="facts">
-        <dt>Submitted</dt>
-        <dd>
-          {when(job.createdAt)}
-          {job.user ? ` by ${job.user.name ?? job.user.sub}` : ''}
-        </dd>
-        <dt>Took</dt>
-        <dd>{duration(job)}</dd>
-        {job.cancelledBy && (
-          <>
-            <dt>{job.state === 'cancelled' ? 'Cancelled' : 'Cancel asked'}</dt>
-            <dd>
-              {job.state === 'cancelled' && job.finishedAt ? when(job.finishedAt) : job.cancelRequestedAt ? when(job.cancelRequestedAt) : ''}
-              {` by ${job.cancelledBy.name ?? job.cancelledBy.sub}`}
-            </dd>
-          </>
-        )}
-        {job.retryOf && (
-          <>
-            <dt>Retry of</dt>
-            <dd>
-              <a href={`#/jobs/${job.retryOf}`}>{job.retryOf.slice(0, 8)}</a>
-            </dd>
-          </>
-        )}
-        {job.kind === 'deploy' ? (
-          <>
-            <dt>Mappings</dt>
-            <dd>
-              <ul className="mappings">
-                {Object.entries(job.spec.mappings ?? {}).map(([service, image]) => (
-                  <li key={service}>
-                    <strong>{service}</strong> → <code>{image}</code>
-                  </li>
-                ))}
-              </ul>
-            </dd>
-          </>
-        ) : (
-          <>
-            <dt>Service</dt>
-            <dd>
-              {job.spec.service} <span className="muted">from {job.spec.context}</span>
-            </dd>
-          </>
-        )}
-      </dl>
+      <ProgressBar value={job.progress} label="Job progress" state={job.state} />
+      <JobFacts job={job} />
       {job.state === 'error' && job.error && <ErrorBox title="This job failed" message={job.error} />}
       {job.state === 'cancelled' && <p className="notice">Cancelled{job.error ? `: ${job.error}` : '.'}</p>}
       {job.state === 'done' && result?.references && (
@@ -169,7 +146,13 @@ export function JobPage({ id, canWrite, navigate }: { id: string; canWrite: bool
       )}
       <div className="actions">
         {canWrite && !isTerminal(job.state) && (
-          <button type="button" className="danger" onClick={() => void act('cancel')} disabled={Boolean(job.cancelRequestedAt)}>
+          <button
+            type="button"
+            className="danger"
+            // Stopping a rollout half-way can leave services on different versions: ask first.
+            onClick={() => (job.kind === 'deploy' && job.state === 'running' ? setConfirming(true) : void act('cancel'))}
+            disabled={Boolean(job.cancelRequestedAt)}
+          >
             {job.cancelRequestedAt ? 'Cancelling…' : 'Cancel'}
           </button>
         )}
@@ -187,7 +170,30 @@ export function JobPage({ id, canWrite, navigate }: { id: string; canWrite: bool
       </div>
       {actionError && <ErrorBox title="That did not work" message={actionError} />}
       {reconnecting && <p className="notice">Connection lost; reconnecting to the log…</p>}
-      <LogView lines={lines.current} version={version} filled={filled.current} />
+      <JobLog
+        jobId={id}
+        lines={lines.current}
+        version={version}
+        filled={filled.current}
+        line={line}
+        jobError={job.error}
+        offerFirstError={job.state !== 'done'}
+        complete={isTerminal(job.state) && job.logsTotal !== undefined && filled.current >= job.logsTotal}
+      />
+      {confirming && (
+        <ConfirmDialog
+          title="Stop this deploy?"
+          confirmLabel="Stop the deploy"
+          keepLabel="Keep it running"
+          onConfirm={() => void act('cancel')}
+          onClose={() => setConfirming(false)}
+        >
+          <p>
+            It is rolling out <strong>{summary(job)}</strong> now. Stopping part-way can leave some services on the new image and
+            others on the old one.
+          </p>
+        </ConfirmDialog>
+      )}
     </section>
   );
 }

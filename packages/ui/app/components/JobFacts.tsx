@@ -1,0 +1,90 @@
+/** What a job is and what happened to it, when and by whom: the facts above its log. */
+import type { Job, JobUser } from '../api';
+import { Time, formatSpan } from './bits';
+
+const who = (user: JobUser) => user.name ?? user.sub;
+
+/** How long it waited in the queue: until it started, or until it was cancelled there, or so far. */
+function waited(job: Job): string {
+  const end = job.startedAt ?? job.finishedAt;
+  const span = formatSpan((end ? Date.parse(end) : Date.now()) - Date.parse(job.createdAt));
+  return end ? span : `${span} so far`;
+}
+
+function took(job: Job): string {
+  if (!job.startedAt) return '—';
+  const span = formatSpan((job.finishedAt ? Date.parse(job.finishedAt) : Date.now()) - Date.parse(job.startedAt));
+  return job.finishedAt ? span : `${span} so far`;
+}
+
+export function JobFacts({ job }: { job: Job }) {
+  return (
+    <dl className="facts">
+      <dt>{job.retryOf ? 'Retried' : 'Submitted'}</dt>
+      <dd>
+        <Time iso={job.createdAt} />
+        {job.user ? ` by ${who(job.user)}` : ''}
+      </dd>
+      {job.retryOf && (
+        <>
+          <dt>Retry of</dt>
+          <dd>
+            <a href={`#/jobs/${job.retryOf}`}>
+              <code>{job.retryOf}</code>
+            </a>
+          </dd>
+        </>
+      )}
+      <dt>Waited</dt>
+      <dd>{waited(job)}</dd>
+      {job.startedAt && (
+        <>
+          <dt>Started</dt>
+          <dd>
+            <Time iso={job.startedAt} />
+          </dd>
+        </>
+      )}
+      {job.finishedAt && (
+        <>
+          <dt>Finished</dt>
+          <dd>
+            <Time iso={job.finishedAt} />
+          </dd>
+        </>
+      )}
+      <dt>Took</dt>
+      <dd>{took(job)}</dd>
+      {job.cancelledBy && (
+        <>
+          <dt>{job.state === 'cancelled' ? 'Cancelled' : 'Cancel asked'}</dt>
+          <dd>
+            {job.state === 'cancelled' && job.finishedAt ? <Time iso={job.finishedAt} /> : job.cancelRequestedAt ? <Time iso={job.cancelRequestedAt} /> : null}
+            {` by ${who(job.cancelledBy)}`}
+          </dd>
+        </>
+      )}
+      {job.kind === 'deploy' ? (
+        <>
+          <dt>Mappings</dt>
+          <dd>
+            <ul className="mappings">
+              {Object.entries(job.spec.mappings ?? {}).map(([service, image]) => (
+                <li key={service}>
+                  <strong>{service}</strong> → <code>{image}</code>
+                </li>
+              ))}
+            </ul>
+          </dd>
+        </>
+      ) : (
+        <>
+          <dt>Service</dt>
+          <dd>
+            {job.spec.service} <span className="muted">from {job.spec.context}</span>
+          </dd>
+        </>
+      )}
+    </dl>
+  );
+}
