@@ -25,6 +25,7 @@ import type { LeaseTimings } from './job-lease.js';
 import type { ComponentHealth } from './ports/health.js';
 import type { CloseOptions, JobQueue, QueueHealth } from './ports/job-queue.js';
 import type { JobListQuery, JobPage, JobStore, LogEntry, LogSlice } from './ports/job-store.js';
+import type { FollowEventsOptions, JobFeedItem } from './ports/job-events.js';
 import type { Runner, RunnerMap } from './ports/runner.js';
 import { CreateBuildPayload, CreateDeployPayload, type BuildSpec } from './schemas/payloads.js';
 import { parseOrThrow } from './schemas/parse.js';
@@ -106,6 +107,10 @@ export interface Builder {
   retry(id: string, options?: SubmitOptions): Promise<SubmitResult>;
   readLogs(id: string, options?: { from?: number; limit?: number }): Promise<LogSlice>;
   followLogs(id: string, options?: { from?: number; signal?: AbortSignal }): AsyncIterable<LogEntry>;
+  /** The store's job event feed: a mark, then every job change from `after` (or from now) on, live. */
+  followEvents(options?: FollowEventsOptions): AsyncIterable<JobFeedItem>;
+  /** The newest event's id: where a follower starts to miss nothing from now. */
+  lastEventId(): Promise<string>;
   /** Runs one queued job to its end; what queues and workers call. */
   execute(jobId: string, signal?: AbortSignal): Promise<Job | null>;
   /** Ends or re-queues the jobs whose lease ran out, now (the reaper also does it every `reapIntervalMs`). */
@@ -268,6 +273,8 @@ export function createBuilder(options: BuilderOptions): Builder {
       return store.readLogs(id, { from: readOptions.from ?? 0, limit: readOptions.limit });
     },
     followLogs: (id, followOptions = {}) => store.followLogs(id, { from: followOptions.from ?? 0, signal: followOptions.signal }),
+    followEvents: (followOptions) => store.followEvents(followOptions),
+    lastEventId: () => store.lastEventId(),
     execute,
     reap: () => reaper?.pass() ?? reapExpiredLeases(reaperDeps),
 

@@ -6,6 +6,8 @@ export { createJobId, isJobId } from './job-id.js';
 export { encodeJobCursor, decodeJobCursor } from './job-cursor.js';
 export * from './ports/health.js';
 export * from './ports/job-store.js';
+export * from './ports/job-events.js';
+export { jobHeadline, jobSubject, firstLine, HEADLINE_ERROR_CHARS, type JobHeadline, type BuildHeadline, type DeployHeadline, type JobSubject, type BuildSubject, type DeploySubject } from './job-headline.js';
 export * from './ports/job-queue.js';
 export * from './ports/runner.js';
 export { CreateBuildPayload, CreateDeployPayload, MAX_MAPPINGS, type BuildSpec, type DeploySpec } from './schemas/payloads.js';

@@ -3,7 +3,7 @@
  * payloads come from core. The OpenAPI document is generated from these and nothing else.
  */
 import { z } from 'zod';
-import { JOB_KINDS, JOB_STATES, ROLES, StoredBuildSpec, StoredDeploySpec, isJobId, type ErrorCode } from '@docker-builder/core';
+import { HEADLINE_ERROR_CHARS, JOB_KINDS, JOB_STATES, ROLES, StoredBuildSpec, StoredDeploySpec, isJobId, type ErrorCode } from '@docker-builder/core';
 import { STATUS_BY_CODE } from './error-response.js';
 import type { StreamEventDefinition } from './route-definition.js';
 
@@ -203,6 +203,96 @@ export const ErrorBodySchema = z
   })
   .describe('Every error the API answers, whatever its status.');
 
+/** A job in an event: what a row of the queue shows, without spec, result or log. */
+const headlineFields = {
+  id: storedJobId,
+  state: z.enum(JOB_STATES),
+  progress: z.number().int().min(0).max(100),
+  attempt: jobFields.attempt,
+  createdAt: timestamp,
+  startedAt: timestamp.nullable(),
+  finishedAt: timestamp.nullable(),
+  cancelRequestedAt: jobFields.cancelRequestedAt,
+  error: z.string().max(HEADLINE_ERROR_CHARS).nullable().describe(`The first line of the job's error (at most ${HEADLINE_ERROR_CHARS} characters).`),
+  user: jobFields.user,
+  cancelledBy: jobFields.cancelledBy,
+  retryOf: jobFields.retryOf,
+};
+export const BuildHeadline = z
+  .object({
+    ...headlineFields,
+    kind: z.literal('build'),
+    service: z.string(),
+    image: z.string().nullable().describe('The repository asked for; null for the server\'s default (its registry prefix and the service).'),
+    tags: z.array(z.string()),
+  })
+  .describe('A build, as an event carries it.');
+export const DeployHeadline = z
+  .object({
+    ...headlineFields,
+    kind: z.literal('deploy'),
+    services: z.array(z.string()).describe('The services deployed, in the order of `mappings`.'),
+    images: z.array(z.string()).describe('Their images, in the same order.'),
+  })
+  .describe('A deploy, as an event carries it.');
+export const JobHeadline = z
+  .discriminatedUnion('kind', [BuildHeadline, DeployHeadline])
+  .describe('A job as an event carries it: what a list shows (state, progress, times, who, the error\'s first line, the service or services), never its spec, result or log.');
+
+/** Event ids are the store's own (opaque); these are the characters either store uses, with room to spare. */
+const eventId = z
+  .string()
+  .regex(/^[0-9A-Za-z._:-]{1,100}$/, { error: 'must be an event id this API sent (letters, digits, ".", "_", ":" or "-", at most 100)' });
+
+const EVENT_FILTER_HELP =
+  'A job that leaves a state shows as an event of the state it moved to: a view of running jobs that wants to see them end asks for their end states too.';
+
+export const EventsQuery = z.strictObject({
+  after: eventId.optional().describe('Send the events after this one (an `id` this stream sent). The `Last-Event-ID` header, sent by EventSource on reconnect, takes precedence.'),
+  kind: ListQuery.shape.kind,
+  state: stateList.optional().describe(`Only events whose job is, after the change, in one of these states (comma-separated or repeated). ${EVENT_FILTER_HELP}`),
+});
+
+export const EventsHeaders = z.strictObject({
+  'Last-Event-ID': eventId
+    .optional()
+    .describe('The `id` of the last event received, which EventSource sends when it reconnects: the stream goes on after it (or says `reset`). An empty header counts as absent.'),
+});
+
+const EVENT_ID_PATTERN = '^[0-9A-Za-z._:-]{1,100}$';
+const jobEvent = (what: string) => ({ description: what, data: JobHeadline, json: true, id: true, idPattern: EVENT_ID_PATTERN });
+
+/** What `GET /events` sends: routes.ts's feed, and sse.ts's error event. */
+export const FEED_EVENTS = {
+  ready: {
+    description:
+      'First: the stream is live. `resumed` is true when it goes on from `after` or `Last-Event-ID` (nothing was missed), false when it starts from now: read the jobs (`/builds`) after this event, then apply what follows.',
+    data: z.object({ resumed: z.boolean() }).describe('Whether the stream goes on from where the client was.'),
+    json: true,
+    id: true,
+    idPattern: EVENT_ID_PATTERN,
+  },
+  reset: {
+    description:
+      'The events after `after` are no longer kept (or it was never an id of this store), or this client fell too far behind: read the jobs again, then apply what follows.',
+    data: z.object({ reason: z.string() }).describe('Why the client must read the jobs again.'),
+    json: true,
+    id: true,
+    idPattern: EVENT_ID_PATTERN,
+  },
+  created: jobEvent('A job was submitted (or retried).'),
+  started: jobEvent('A worker started the job (an attempt: `attempt` counts them).'),
+  progress: jobEvent('The job\'s progress changed (whole percents, at most every `progressIntervalMs`, 200 ms by default).'),
+  finished: jobEvent('The job ended: `state` is done, error or cancelled.'),
+  requeued: jobEvent('The job went back to the queue: its worker was lost and the retry policy allows another attempt.'),
+  'cancel-requested': jobEvent('Someone asked the running job to stop (`cancelledBy`); `finished` follows once it has.'),
+  error: {
+    description: 'The feed could not be read: the error body. The stream closes; reconnect with `Last-Event-ID` to go on.',
+    data: ErrorBodySchema,
+    json: true,
+  },
+} satisfies Record<string, StreamEventDefinition>;
+
 /** The data of a log stream's `end` event. */
 export const LogStreamEnd = z
   .object({ state: z.enum(JOB_STATES), error: z.string().nullable(), progress: z.number().int().min(0).max(100) })
@@ -210,7 +300,18 @@ export const LogStreamEnd = z
 
 /** What a log stream sends: routes.ts's logEvents, and sse.ts's error event. */
 export const LOG_STREAM_EVENTS = {
-  message: { description: 'One log line; its `id` is the line\'s index.', data: z.string(), id: true },
+  message: { description: 'One log line; its `id` is the line\'s index.', data: z.string(), id: true, idPattern: '^\\d+$' },
+  state: {
+    description:
+      'First, the job as it is now; then each change of state (started, finished, queued again, asked to stop), after the lines the log had when it happened. No `id`: `Last-Event-ID` stays the last line\'s.',
+    data: JobHeadline,
+    json: true,
+  },
+  progress: {
+    description: 'The job\'s progress changed, after the lines the log had when it did. No `id`.',
+    data: JobHeadline,
+    json: true,
+  },
   end: { description: 'The job has ended, with its final state; the stream closes after it.', data: LogStreamEnd, json: true },
   error: {
     description: 'The log could not be read: the error body. The stream closes; reconnect with `Last-Event-ID` to resume.',

@@ -67,8 +67,8 @@ export interface BuilderRouterOptions {
   /** Called with errors the router did not expect (500s), for the host's log. */
   onError?: (error: unknown, req: Request) => void;
   /**
-   * Called when a log stream starts (+1) and when it ends (-1), whatever ended it: for a gauge
-   * of clients following logs (`@docker-builder/metrics`' `onStream`).
+   * Called when a stream starts (+1) and when it ends (-1), whatever ended it: for a gauge of
+   * clients following logs (`sse`, `text`) or the job event feed (`events`) (`@docker-builder/metrics`' `onStream`).
    */
   onStream?: (change: StreamChange) => void;
 }
@@ -199,7 +199,7 @@ function handle(
     const result = await route.handler(input);
     if ('body' in result) req.builderJobId ??= jobIdOf(result.body);
     const stream = { signal: req.builderClientGone ?? clientGoneSignal(res), onUnexpectedError: (error: unknown) => onError(error, req), onStream };
-    if ('events' in result) return streamSse(res, result.events, { heartbeatMs, retryMs: 2_000, ...stream });
+    if ('events' in result) return streamSse(res, result.events, { heartbeatMs, retryMs: 2_000, gauge: result.gauge, ...stream });
     if ('text' in result) return streamText(res, result, stream);
     res.status(result.status).json(result.body);
   });

@@ -6,12 +6,15 @@
 import { StoredBuildSpec, StoredDeploySpec, type ErrorCode } from '@docker-builder/core';
 import type { z } from 'zod';
 import {
+  BuildHeadline,
   BuildJob,
   BuildJobWithLogs,
   DebugBody,
+  DeployHeadline,
   DeployJob,
   DeployJobWithLogs,
   ErrorBodySchema,
+  JobHeadline,
   JobPageBody,
   JobSummary,
   JobWithLogs,
@@ -43,6 +46,9 @@ const RESPONSE_NAMES = new Map<z.ZodType, string>([
   [DebugBody, 'Debug'],
   [ErrorBodySchema, 'ErrorBody'],
   [LogStreamEnd, 'LogStreamEnd'],
+  [JobHeadline, 'JobHeadline'],
+  [BuildHeadline, 'BuildHeadline'],
+  [DeployHeadline, 'DeployHeadline'],
 ]);
 
 const TAR_UPLOAD_HELP =
@@ -149,6 +155,7 @@ function successContent(response: ResponseDefinition, names: ReadonlyMap<z.ZodTy
         description: event.description,
         contentType: event.json ? 'application/json' : 'text/plain',
         ...(event.id ? { id: true } : {}),
+        ...(event.idPattern ? { idPattern: event.idPattern } : {}),
         schema: names.has(event.data) ? { $ref: componentRef(names.get(event.data)!) } : toJsonSchema(event.data, 'output'),
       },
     ]),

@@ -9,13 +9,17 @@ import type { z } from 'zod';
 export interface SseEvent {
   id?: string;
   event?: string;
-  data: string;
+  /** Absent: an `id:` alone, which moves the client's `Last-Event-ID` on without an event (EventSource dispatches none). */
+  data?: string;
 }
 
 export type RouteResult =
   | { status: number; body: unknown }
-  /** A Server-Sent Events stream; the adapter handles heartbeats, backpressure and disconnects. */
-  | { status: 200; events: (signal: AbortSignal) => AsyncIterable<SseEvent> }
+  /**
+   * A Server-Sent Events stream; the adapter handles heartbeats, backpressure and disconnects.
+   * `gauge`: what the host's stream gauge counts it as (`onStream`); default `sse`, a log.
+   */
+  | { status: 200; events: (signal: AbortSignal) => AsyncIterable<SseEvent>; gauge?: 'sse' | 'events' }
   /** A streamed text body, written chunk by chunk with backpressure. */
   | { status: 200; text: (signal: AbortSignal) => AsyncIterable<string>; contentType: string; headers?: Record<string, string> };
 
@@ -50,6 +54,8 @@ export interface StreamEventDefinition {
   json?: boolean;
   /** The event carries an `id` (its position, for `Last-Event-ID`). */
   id?: boolean;
+  /** What such an id looks like: a regular expression. */
+  idPattern?: string;
 }
 
 export interface RouteDefinition<P = any, Q = any, B = any, H = any> {

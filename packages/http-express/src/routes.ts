@@ -17,8 +17,13 @@ import {
   LogTextQuery,
   LOG_STREAM_EVENTS,
   SessionBody,
+  EventsQuery,
+  EventsHeaders,
+  FEED_EVENTS,
 } from './api-schemas.js';
-import { defineRoute, type RouteDefinition, type SseEvent } from './route-definition.js';
+import { jobEventStream } from './job-event-stream.js';
+import { jobLogStream } from './job-log-stream.js';
+import { defineRoute, type RouteDefinition } from './route-definition.js';
 import { PACKAGE_VERSION } from './version.js';
 
 const errors = (...statuses: number[]) =>
@@ -96,6 +101,7 @@ export function createRoutes(builder: Builder): RouteDefinition[] {
       summary: 'Follow a job\'s log live (Server-Sent Events)',
       description:
         'One `message` event per line, its `id` the line index, so EventSource resumes with `Last-Event-ID` without losing or repeating a line. ' +
+        'A `state` event first (the job as it is now), then `state` and `progress` events as the job changes, each after the lines its log held when it changed: a job page needs nothing else. ' +
         'An `end` event with the final state closes the stream; a comment is sent every 15 s to keep proxies from closing it. ' +
         'If the log cannot be read once the stream has begun, an `error` event carries the JSON error body (`{"error":{"code","message"}}`) and the stream closes; ' +
         'reconnecting with `Last-Event-ID` resumes where it stopped.',
@@ -107,7 +113,34 @@ export function createRoutes(builder: Builder): RouteDefinition[] {
         await builder.get(params.id);
         const lastLine = headers['Last-Event-ID'];
         const from = lastLine === undefined ? (query.from ?? 0) : lastLine + 1;
-        return { status: 200, events: (signal) => logEvents(builder, params.id, from, signal) };
+        return { status: 200, events: (signal) => jobLogStream(builder, params.id, from, signal) };
+      },
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/events',
+      operationId: 'streamJobEvents',
+      summary: 'Follow every job live (Server-Sent Events)',
+      description:
+        'What a queue view needs instead of polling: an event each time a job is created, started, changes progress, finishes, goes back to the queue or is asked to stop, ' +
+        'its `data` the job as a list shows it (no spec, result or log), its `id` its place in the feed. ' +
+        'First a `ready` event: read the jobs (`/builds`) after it, then apply what follows. EventSource resumes with `Last-Event-ID` without losing or repeating an event; ' +
+        'when the events after that id are no longer kept (the server keeps the newest 10,000 by default) a `reset` event says to read the jobs again. ' +
+        'Events the filters leave out still move the position on (an `id:` line alone). Every user who may read jobs sees every job\'s events. ' +
+        'A comment is sent every 15 s to keep proxies from closing the stream.',
+      query: EventsQuery,
+      headers: EventsHeaders,
+      responses: { 200: { description: 'An event stream.', contentType: 'text/event-stream', events: FEED_EVENTS }, ...errors(400, 401, 503) },
+      handler: async ({ query, headers }) => {
+        const after = headers['Last-Event-ID'] ?? query.after;
+        // Read before the stream starts, so a store that is down answers 503 rather than an event.
+        const newest = await builder.lastEventId();
+        const filter = { kind: query.kind, states: query.state };
+        return {
+          status: 200,
+          gauge: 'events',
+          events: (signal) => jobEventStream(builder, { after: after ?? newest, resumed: after !== undefined }, filter, signal),
+        };
       },
     }),
     defineRoute({
@@ -212,11 +245,3 @@ async function* logText(builder: Builder, id: string, signal: AbortSignal): Asyn
   }
 }
 
-async function* logEvents(builder: Builder, id: string, from: number, signal: AbortSignal): AsyncIterable<SseEvent> {
-  for await (const entry of builder.followLogs(id, { from, signal })) {
-    yield { id: String(entry.index), data: entry.line };
-  }
-  if (signal.aborted) return;
-  const job = await builder.get(id);
-  yield { event: 'end', data: JSON.stringify({ state: job.state, error: job.error, progress: job.progress }) };
-}

@@ -18,9 +18,9 @@ export interface StreamOptions {
   onStream?: (change: StreamChange) => void;
 }
 
-/** A log stream started (+1) or ended (-1). */
+/** A stream started (+1) or ended (-1): a job's log live (`sse`) or as text (`text`), or the job event feed (`events`). */
 export interface StreamChange {
-  format: 'sse' | 'text';
+  format: 'sse' | 'text' | 'events';
   delta: 1 | -1;
 }
 
@@ -28,6 +28,8 @@ export interface SseOptions extends StreamOptions {
   heartbeatMs: number;
   /** Suggested reconnect delay for EventSource. */
   retryMs: number;
+  /** What onStream counts it as; default `sse`. */
+  gauge?: 'sse' | 'events';
 }
 
 export async function streamSse(
@@ -46,7 +48,8 @@ export async function streamSse(
   });
   response.write(`retry: ${options.retryMs}\n\n`);
   const heartbeat = setInterval(() => response.write(': heartbeat\n\n'), options.heartbeatMs);
-  options.onStream?.({ format: 'sse', delta: 1 });
+  const format = options.gauge ?? 'sse';
+  options.onStream?.({ format, delta: 1 });
 
   try {
     for await (const event of events(signal)) {
@@ -64,7 +67,7 @@ export async function streamSse(
   } finally {
     clearInterval(heartbeat);
     if (!response.writableEnded) response.end();
-    options.onStream?.({ format: 'sse', delta: -1 });
+    options.onStream?.({ format, delta: -1 });
   }
 }
 
@@ -101,7 +104,7 @@ export function formatEvent(event: SseEvent): string {
   let out = '';
   if (event.event) out += `event: ${event.event}\n`;
   if (event.id !== undefined) out += `id: ${event.id}\n`;
-  for (const line of event.data.split(/\r\n|\r|\n/)) out += `data: ${line}\n`;
+  if (event.data !== undefined) for (const line of event.data.split(/\r\n|\r|\n/)) out += `data: ${line}\n`;
   return `${out}\n`;
 }
 

@@ -43,6 +43,13 @@ function gatedGets() {
         }
         return builder.get(id);
       },
+      lastEventId: async () => {
+        if (gate.holding) {
+          gate.held += 1;
+          await released;
+        }
+        return builder.lastEventId();
+      },
       readLogs: (id, options) => {
         gate.logReads += 1;
         return builder.readLogs(id, options);
@@ -60,6 +67,7 @@ async function startWithRedis(gets: ReturnType<typeof gatedGets>) {
   harness = await startHarness({ build: [{ log: ['one', 'two'] }, { gate: 'finish' }, { log: 'three' }], builder: { store }, wrap: gets.wrap });
   const admin = redis;
   return {
+    store,
     channel: (id: string) => `${prefix}job:${id}:events`,
     subscribers: async (channel: string) => ((await admin.pubsub('NUMSUB', channel)) as [string, number])[1],
     connections: async () => ((await admin.client('LIST')) as string).split('\n').filter((line) => line.includes(` name=${connectionName} `)).length,
@@ -117,6 +125,32 @@ describe('clients that hang up', () => {
     await eventually(async () => (await redisSide.subscribers(redisSide.channel(id))) === 0, 5_000, 'no subscriber left on the job channel');
     await eventually(() => activeTimers() <= baseline.timers, 5_000, `active timers back to ${baseline.timers}`);
     expect(await redisSide.connections()).toBeLessThanOrEqual(baseline.connections);
+  });
+
+  it('leave no follower, reader connection or timer behind on the event feed, whether they left before the headers or after', async () => {
+    const gets = gatedGets();
+    const redisSide = await startWithRedis(gets);
+    const h = harness!;
+    const openConnections = watchConnections(h);
+    const baseline = { timers: activeTimers(), connections: await redisSide.connections() };
+
+    const streaming = Array.from({ length: 50 }, (_, i) => rawGet(`${h.url}/events${i % 2 ? '?kind=build' : ''}`));
+    await Promise.all(streaming.map(firstBytes));
+    await eventually(async () => (await redisSide.store.health()).details?.eventFollowers === 50, 5_000, 'every client to follow');
+    // One reader for all fifty.
+    expect(await redisSide.connections()).toBe(baseline.connections + 1);
+    gets.hold();
+    const waiting = Array.from({ length: 150 }, () => rawGet(`${h.url}/events`));
+    await eventually(() => gets.gate.held === waiting.length, 5_000, 'every route to await the feed position');
+    for (const socket of [...streaming, ...waiting]) socket.destroy();
+    await eventually(() => openConnections() === 0, 5_000, 'the server to see every client go');
+    gets.gate.holding = false;
+    gets.gate.release();
+
+    await eventually(async () => (await redisSide.store.health()).details?.eventFollowers === 0, 5_000, 'no follower left');
+    await eventually(async () => (await redisSide.connections()) <= baseline.connections, 5_000, `Redis connections back to ${baseline.connections}`);
+    await eventually(() => activeTimers() <= baseline.timers, 5_000, `active timers back to ${baseline.timers}`);
+    h.build.open('finish');
   });
 
   it('reads no log for a logs.txt client that left while the route awaited the job', async () => {

@@ -19,6 +19,8 @@ const SUITES: Record<string, () => Promise<unknown>> = {
   'upload-limits': () => import('./upload-limits.test.js'),
   'docs-page': () => import('./docs-page.test.js'),
   'host-body-parser': () => import('./host-body-parser.test.js'),
+  'events': () => import('./events.test.js'),
+  'log-stream-state': () => import('./log-stream-state.test.js'),
 };
 
 describe('on Express 4', async () => {

@@ -89,17 +89,24 @@ export interface ParsedEvent {
 
 /**
  * Reads an SSE stream and parses it the way EventSource does. Stops after `maxEvents`
- * message events (disconnecting, as a browser tab closing would) or at the `end` event.
+ * message events (disconnecting, as a browser tab closing would), at the `end` event, or once
+ * `until` says so. `lastId` is what EventSource would send as `Last-Event-ID` on a reconnect:
+ * the last `id:` seen, whether or not its event had data.
  */
-export async function readEvents(url: string, options: { lastEventId?: string; maxEvents?: number } = {}) {
+export async function readEvents(
+  url: string,
+  options: { lastEventId?: string; maxEvents?: number; until?: (events: ParsedEvent[]) => boolean; headers?: Record<string, string> } = {},
+) {
   const controller = new AbortController();
   const response = await fetch(url, {
-    headers: options.lastEventId === undefined ? {} : { 'Last-Event-ID': options.lastEventId },
+    headers: { ...options.headers, ...(options.lastEventId === undefined ? {} : { 'Last-Event-ID': options.lastEventId }) },
     signal: controller.signal,
   });
   const events: ParsedEvent[] = [];
   const comments: string[] = [];
-  if (!response.body) return { response, events, comments };
+  let lastId = options.lastEventId;
+  const result = () => ({ response, events, comments, lastId });
+  if (!response.body) return result();
   const decoder = new TextDecoder();
   let buffer = '';
   let current: { id?: string; event?: string; data?: string[] } = {};
@@ -114,14 +121,14 @@ export async function readEvents(url: string, options: { lastEventId?: string; m
         const line = buffer.slice(0, newline);
         buffer = buffer.slice(newline + 1);
         if (line === '') {
+          if (current.id !== undefined) lastId = current.id;
           if (current.data) {
             const event: ParsedEvent = { event: current.event ?? 'message', data: current.data.join('\n') };
             if (current.id !== undefined) event.id = current.id;
             events.push(event);
-            if (event.event === 'end') return { response, events, comments };
-            if (options.maxEvents && events.filter((e) => e.event === 'message').length >= options.maxEvents) {
-              return { response, events, comments };
-            }
+            if (event.event === 'end') return result();
+            if (options.maxEvents && events.filter((e) => e.event === 'message').length >= options.maxEvents) return result();
+            if (options.until?.(events)) return result();
           }
           current = {};
         } else if (line.startsWith(':')) comments.push(line.slice(1).trim());
@@ -138,5 +145,5 @@ export async function readEvents(url: string, options: { lastEventId?: string; m
   } finally {
     controller.abort();
   }
-  return { response, events, comments };
+  return result();
 }

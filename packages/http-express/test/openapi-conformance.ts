@@ -46,6 +46,8 @@ export interface RequestOptions {
   headers?: Record<string, string>;
   json?: unknown;
   body?: RequestInit['body'];
+  /** For a stream that never ends (`/events`): hang up once this many events (with data) have come. */
+  events?: number;
 }
 
 export function createConformance(baseUrl: string, document: unknown): Conformance {
@@ -87,8 +89,15 @@ export function createConformance(baseUrl: string, document: unknown): Conforman
       headers['Content-Type'] ??= 'application/json';
       body = typeof init.json === 'string' ? init.json : JSON.stringify(init.json);
     }
-    const response = await fetch(url, { method: method.toUpperCase(), headers, body, ...(body instanceof ReadableStream ? { duplex: 'half' } : {}) } as RequestInit);
-    const text = await response.text();
+    const hangUp = new AbortController();
+    const response = await fetch(url, {
+      method: method.toUpperCase(),
+      headers,
+      body,
+      signal: hangUp.signal,
+      ...(body instanceof ReadableStream ? { duplex: 'half' } : {}),
+    } as RequestInit);
+    const text = init.events !== undefined && response.ok ? await firstEvents(response, init.events, hangUp) : await response.text();
     const what = `${method.toUpperCase()} ${template} → ${response.status}`;
     const key = `${method.toUpperCase()} ${template}`;
     if (!seen.has(key)) seen.set(key, new Set());
@@ -138,7 +147,9 @@ export function createConformance(baseUrl: string, document: unknown): Conforman
           const eventPointer = `/paths/${escapePointer(template)}/${method}/responses/${response.status}/content/${escapePointer(mediaType)}/x-events/${event.event}/schema`;
           const data = described[event.event]!.contentType === 'application/json' ? parseData(event.data) : event.data;
           validateAt(eventPointer, data, `${what}: event ${event.event}`);
-          if (described[event.event]!.id) expect.soft(event.id, `${what}: event ${event.event} has an id`).toMatch(/^\d+$/);
+          if (described[event.event]!.id) {
+            expect.soft(event.id, `${what}: event ${event.event} has an id`).toMatch(new RegExp(described[event.event]!.idPattern ?? '^.+$'));
+          }
         }
       }
       return { ...checked, body: events };
@@ -147,6 +158,23 @@ export function createConformance(baseUrl: string, document: unknown): Conforman
   }
 
   return { document: document as Json, request, validateAt, seen };
+}
+
+/** The body up to the end of its `count`th event, then the connection is dropped, as a browser tab closing would. */
+async function firstEvents(response: Response, count: number, hangUp: AbortController): Promise<string> {
+  const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader();
+  let text = '';
+  try {
+    while (parseEvents(text).length < count || !text.endsWith('\n\n')) {
+      const chunk = await reader.read();
+      if (chunk.done) break;
+      text += chunk.value;
+    }
+  } finally {
+    hangUp.abort();
+    await reader.cancel().catch(() => undefined);
+  }
+  return text;
 }
 
 function parseAnyway(checked: CheckedResponse): CheckedResponse {

@@ -69,7 +69,8 @@ beforeAll(async () => {
     script: (spec) => {
       if (spec.service === 'broken') return [{ log: 'Step 1/1 : FROM nowhere' }, { fail: 'pull access denied for nowhere' }];
       const steps = [{ log: 'Step 1/2 : FROM scratch' }, { progress: 50 }, { log: 'Step 2/2 : COPY . /' }, { result: { imageId: 'sha256:30629c00', references: spec.tags } }];
-      return spec.service === 'slow' ? [{ log: 'Step 1/2 : FROM scratch' }, { gate: 'slow' }, ...steps.slice(1)] : steps;
+      if (spec.service === 'slow' || spec.service === 'watched') return [{ log: 'Step 1/2 : FROM scratch' }, { gate: spec.service }, ...steps.slice(1)];
+      return steps;
     },
   });
   const build: Runner<'build'> = { ...slowBuilds, validate: sealSecrets };
@@ -144,10 +145,10 @@ describe('the OpenAPI document against the live API', () => {
     const download = await api.request('get', '/build/{id}/logs.txt', { params: { id: jobs.failed! }, query: { download: '1' }, headers: as('rita') });
     expect(download.headers.get('content-disposition')).toMatch(/^attachment/);
     const stream = await api.request('get', '/build/{id}/logs', { params: { id: jobs.deploy! }, headers: as('rita') });
-    expect(stream.body.map((event: any) => event.event)).toEqual(['message', 'message', 'end']);
+    expect(stream.body.map((event: any) => event.event)).toEqual(['state', 'message', 'message', 'end']);
     const resumed = await api.request('get', '/build/{id}/logs', { params: { id: jobs.deploy! }, headers: { ...as('rita'), 'Last-Event-ID': '0' } });
-    expect(resumed.body.map((event: any) => event.id ?? event.event)).toEqual(['1', 'end']);
-    expect((await api.request('get', '/build/{id}/logs', { params: { id: jobs.json! }, query: { from: '1' }, headers: as('rita') })).body).toHaveLength(2);
+    expect(resumed.body.map((event: any) => event.id ?? event.event)).toEqual(['state', '1', 'end']);
+    expect((await api.request('get', '/build/{id}/logs', { params: { id: jobs.json! }, query: { from: '1' }, headers: as('rita') })).body.map((event: any) => event.event)).toEqual(['state', 'message', 'end']);
   });
 
   it('lists jobs with filters and pages, as documented', async () => {
@@ -162,6 +163,41 @@ describe('the OpenAPI document against the live API', () => {
     const failed = await api.request('get', '/builds', { query: { state: ['error', 'cancelled'] }, headers: as('rita') });
     expect(failed.body.jobs.map((job: any) => job.id)).toContain(jobs.failed);
     expect((await api.request('get', '/builds', { query: { kind: 'deploy', limit: '200' }, headers: as('rita') })).body.jobs).toHaveLength(1);
+  });
+
+  it('follows every job, and one job\'s state and progress in its log, as documented', async () => {
+    const rita = as('rita');
+    const [ready] = (await api.request('get', '/events', { headers: rita, events: 1 })).body;
+    expect(ready).toMatchObject({ event: 'ready', data: '{"resumed":false}' });
+
+    const following = () => harness.builder.store.health().then((health) => health.details?.eventFollowers);
+    const id = (await api.request('post', '/build', { headers: as('alice'), json: { service: 'watched', push: false } })).body.id;
+    await slowBuilds.reached('watched');
+    // The `ready` client above has gone; its follower with it.
+    await expect.poll(following, { interval: 10, timeout: 5_000 }).toBe(0);
+    const log = api.request('get', '/build/{id}/logs', { params: { id }, headers: rita });
+    await expect.poll(following, { interval: 10, timeout: 5_000 }).toBe(1);
+    slowBuilds.open('watched');
+    expect((await log).body.map((event: any) => (event.event === 'message' ? event.data : `${event.event} ${JSON.parse(event.data).state}`))).toEqual([
+      'state running',
+      'Step 1/2 : FROM scratch',
+      'progress running',
+      'Step 2/2 : COPY . /',
+      'state done',
+      'end done',
+    ]);
+
+    // Everything since `ready`: the watched build's created, started, progress and finished.
+    const since = await api.request('get', '/events', { headers: rita, query: { after: ready.id }, events: 5 });
+    expect(since.body.map((event: any) => event.event)).toEqual(['ready', 'created', 'started', 'progress', 'finished']);
+    expect(JSON.parse(since.body[4].data)).toMatchObject({ id, kind: 'build', state: 'done', service: 'watched', user: { sub: USERS.alice!.sub } });
+    const resumed = await api.request('get', '/events', { headers: { ...rita, 'Last-Event-ID': since.body[2].id }, events: 3 });
+    expect(resumed.body.map((event: any) => event.event)).toEqual(['ready', 'progress', 'finished']);
+    expect(resumed.body[0].data).toBe('{"resumed":true}');
+    const filtered = await api.request('get', '/events', { headers: rita, query: { after: ready.id, kind: 'build', state: ['done', 'error'] }, events: 2 });
+    expect(filtered.body.map((event: any) => event.event)).toEqual(['ready', 'finished']);
+    const reset = await api.request('get', '/events', { headers: rita, query: { after: 'from-another-server-1' }, events: 1 });
+    expect(reset.body[0]).toMatchObject({ event: 'reset', id: await harness.builder.lastEventId() });
   });
 
   it('says who is calling, and what the service runs on for each role, as documented', async () => {
@@ -211,6 +247,10 @@ describe('the OpenAPI document against the live API', () => {
         api.request('get', '/build/{id}/logs', { params: { id }, query: { from: 'start' }, headers: rita }),
         api.request('get', '/build/{id}/logs', { params: { id }, headers: { ...rita, 'Last-Event-ID': 'nope' } }),
         api.request('get', '/build/{id}/logs.txt', { params: { id }, query: { download: 'yes' }, headers: rita }),
+        api.request('get', '/events', { query: { after: 'not an id' }, headers: rita }),
+        api.request('get', '/events', { query: { state: 'finished' }, headers: rita }),
+        api.request('get', '/events', { query: { kind: 'image' }, headers: rita }),
+        api.request('get', '/events', { headers: { ...rita, 'Last-Event-ID': 'x'.repeat(101) } }),
         api.request('post', '/build/{id}/cancel', { params: { id: 'not-a-job' }, headers: as('alice') }),
         api.request('post', '/build/{id}/retry', { params: { id: 'not-a-job' }, headers: as('alice') }),
         api.request('post', '/build', { headers: as('alice'), json: '{"service": ' }),
@@ -219,7 +259,7 @@ describe('the OpenAPI document against the live API', () => {
         api.request('post', '/build', { headers: { ...as('alice'), 'Content-Type': 'application/x-tar' }, query: { push: 'false' }, body: tar }),
         api.request('post', '/build', { headers: { ...as('alice'), 'Content-Type': 'application/x-tar' }, query: { service: 'hello' }, body: Buffer.from('not a tar archive') }),
       ]),
-    ).toEqual(Array(20).fill(400));
+    ).toEqual(Array(24).fill(400));
 
     expect(
       await statuses([
@@ -266,7 +306,7 @@ describe('the OpenAPI document against the live API', () => {
         }
       }
     }
-    expect(secured).toBe(10);
+    expect(secured).toBe(11);
   });
 
   it('answers one upload too many with 503 and Retry-After, as documented', async () => {
@@ -293,7 +333,7 @@ describe('the OpenAPI document against the live API', () => {
 
   it('answers 503 while the store is unavailable, and 500 when something unexpected breaks', async () => {
     const id = jobs.deploy!;
-    const unavailable = async (method: 'get' | 'list' | 'create', request: () => Promise<{ status: number }>) => {
+    const unavailable = async (method: 'get' | 'list' | 'create' | 'lastEventId', request: () => Promise<{ status: number }>) => {
       const heal = store.inject({ method, times: 1 });
       try {
         return (await request()).status;
@@ -306,6 +346,7 @@ describe('the OpenAPI document against the live API', () => {
       await unavailable('get', () => api.request('get', '/build/{id}', { params: { id }, headers: as('rita') })),
       await unavailable('get', () => api.request('get', '/build/{id}/logs', { params: { id }, headers: as('rita') })),
       await unavailable('get', () => api.request('get', '/build/{id}/logs.txt', { params: { id }, headers: as('rita') })),
+      await unavailable('lastEventId', () => api.request('get', '/events', { headers: as('rita') })),
       await unavailable('get', () => api.request('post', '/build/{id}/cancel', { params: { id }, headers: as('alice') })),
       await unavailable('get', () => api.request('post', '/build/{id}/retry', { params: { id }, headers: as('alice') })),
       await unavailable('create', () => api.request('post', '/build', { headers: as('alice'), json: README_BUILD })),
@@ -313,7 +354,7 @@ describe('the OpenAPI document against the live API', () => {
       await unavailable('create', () =>
         api.request('post', '/build', { headers: { ...as('alice'), 'Content-Type': 'application/x-tar' }, query: { service: 'hello' }, body: tar }),
       ),
-    ]).toEqual(Array(9).fill(503));
+    ]).toEqual(Array(10).fill(503));
 
     // An auth hook that throws: every operation that calls it answers 500 with the error body.
     let secured = 0;
@@ -326,7 +367,7 @@ describe('the OpenAPI document against the live API', () => {
         expect(response.body.error.code).toBe('INTERNAL');
       }
     }
-    expect(secured).toBe(10);
+    expect(secured).toBe(11);
 
     for (const name of ['get', 'list', 'submitBuild', 'submitDeploy', 'debug', 'retry', 'cancel']) broken.add(name);
     try {

@@ -175,12 +175,16 @@ describe('live logs (Server-Sent Events)', () => {
     expect(response.headers.get('content-type')).toBe('text/event-stream; charset=utf-8');
     expect(response.headers.get('x-accel-buffering')).toBe('no');
     expect(response.headers.get('cache-control')).toContain('no-cache');
-    expect(events).toEqual([
+    const job = (event: (typeof events)[number]) => JSON.parse(event.data) as { id: string; state: string; progress: number };
+    expect(events.map((e) => (e.event === 'state' ? `state ${job(e).state}` : e))).toEqual([
+      'state running',
       { id: '0', event: 'message', data: 'one' },
       { id: '1', event: 'message', data: 'two' },
       { id: '2', event: 'message', data: 'three' },
+      'state done',
       { event: 'end', data: JSON.stringify({ state: 'done', error: null, progress: 100 }) },
     ]);
+    expect(job(events[0]!)).toMatchObject({ id, service: 'x', progress: 0 });
   });
 
   it('resumes from Last-Event-ID without losing or repeating a line', async () => {
@@ -207,7 +211,9 @@ describe('live logs (Server-Sent Events)', () => {
     const id = (await postJson(`${harness.url}/build`, { service: 'x' })).body.id;
     await finished(id);
     const { events } = await readEvents(`${harness.url}/build/${id}/logs?from=2`);
-    expect(events.map((e) => e.data)).toEqual(['c', JSON.stringify({ state: 'done', error: null, progress: 100 })]);
+    expect(events.filter((e) => e.event !== 'state').map((e) => e.data)).toEqual(['c', JSON.stringify({ state: 'done', error: null, progress: 100 })]);
+    // A finished job: its state once, first, as it is now.
+    expect(events.map((e) => e.event)).toEqual(['state', 'message', 'end']);
   });
 
   it('sends heartbeat comments while a job is quiet', async () => {
@@ -362,6 +368,7 @@ describe('OpenAPI and docs', () => {
         '/build/{id}/retry',
         '/builds',
         '/deploy-services',
+        '/events',
         '/session',
         '/openapi.json',
         '/docs',

@@ -56,6 +56,23 @@ describe('onStream', () => {
     ]);
   });
 
+  it('counts event feed clients as "events", while they stay', async () => {
+    const streams = counter();
+    harness = await startHarness({ router: { onStream: streams.onStream } });
+    const first = await openStream(`${harness.url}/events`);
+    const second = await openStream(`${harness.url}/events?kind=build`);
+    await eventually(() => streams.open('events') === 2, 5_000, 'both feed clients to be counted');
+    expect(streams.open('sse')).toBe(0);
+    first.close();
+    second.close();
+    await eventually(() => streams.open('events') === 0, 5_000, 'the feed clients to be uncounted');
+    expect(streams.changes.filter((c) => c.format === 'events')).toHaveLength(4);
+    expect((await harness.builder.store.health()).details?.eventFollowers).toBe(0);
+    const refused = await fetch(`${harness.url}/events?state=nope`);
+    expect(refused.status).toBe(400);
+    expect(streams.changes).toHaveLength(4);
+  });
+
   it('counts logs.txt downloads, and nothing for a stream that never started', async () => {
     const streams = counter();
     harness = await startHarness({ router: { onStream: streams.onStream } });

@@ -21,9 +21,12 @@ export interface BuilderMetricsOptions {
   queueWaitBuckets?: number[];
 }
 
-/** A log stream opened (+1) or closed (-1): what `createBuilderRouter({ onStream })` reports. */
+/**
+ * A stream opened (+1) or closed (-1): what `createBuilderRouter({ onStream })` reports. `sse`: a
+ * job's log live; `text`: logs.txt; `events`: the job event feed (`GET /events`).
+ */
 export interface LogStreamChange {
-  format: 'sse' | 'text';
+  format: 'sse' | 'text' | 'events';
   delta: 1 | -1;
 }
 
@@ -98,7 +101,7 @@ export function createBuilderMetrics(options: BuilderMetricsOptions = {}): Build
   });
   const streams = new Gauge({
     name: name('log_stream_clients'),
-    help: 'Clients following a job log from this process now: "sse" (live, Server-Sent Events) or "text" (logs.txt).',
+    help: 'Clients streaming from this process now: "sse" (a job log live, Server-Sent Events), "text" (logs.txt) or "events" (the job event feed, /events).',
     labelNames: ['format'],
     registers,
   });
@@ -115,6 +118,7 @@ export function createBuilderMetrics(options: BuilderMetricsOptions = {}): Build
   reaperErrors.inc(0);
   streams.set({ format: 'sse' }, 0);
   streams.set({ format: 'text' }, 0);
+  streams.set({ format: 'events' }, 0);
 
   const health = createHealthGauges({ name, registers });
   if (options.processMetrics) collectDefaultMetrics({ register: registry, prefix });

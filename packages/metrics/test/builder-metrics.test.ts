@@ -62,19 +62,24 @@ describe('@docker-builder/metrics', () => {
     expect(m.types.get('docker_builder_log_stream_clients')).toBe('gauge');
   });
 
-  it('counts log streams while they are open', async () => {
+  it('counts log streams and event feed clients while they are open', async () => {
     const metrics = createBuilderMetrics();
+    expect((await scrape(metrics)).value('docker_builder_log_stream_clients', { format: 'events' })).toBe(0);
     metrics.onStream({ format: 'sse', delta: 1 });
     metrics.onStream({ format: 'sse', delta: 1 });
     metrics.onStream({ format: 'text', delta: 1 });
+    metrics.onStream({ format: 'events', delta: 1 });
     let m = await scrape(metrics);
     expect(m.value('docker_builder_log_stream_clients', { format: 'sse' })).toBe(2);
     expect(m.value('docker_builder_log_stream_clients', { format: 'text' })).toBe(1);
+    expect(m.value('docker_builder_log_stream_clients', { format: 'events' })).toBe(1);
     metrics.onStream({ format: 'sse', delta: -1 });
     metrics.onStream({ format: 'text', delta: -1 });
+    metrics.onStream({ format: 'events', delta: -1 });
     m = await scrape(metrics);
     expect(m.value('docker_builder_log_stream_clients', { format: 'sse' })).toBe(1);
     expect(m.value('docker_builder_log_stream_clients', { format: 'text' })).toBe(0);
+    expect(m.value('docker_builder_log_stream_clients', { format: 'events' })).toBe(0);
   });
 
   it('follows a real builder: counters from its events, gauges from its queue and runners at scrape time', async () => {

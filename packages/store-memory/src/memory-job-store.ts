@@ -23,11 +23,14 @@ import {
   type LogSlice,
   type NewJob,
 } from '@docker-builder/core';
+import { createEventRing } from './event-ring.js';
 
 export interface MemoryJobStoreOptions {
   name?: string;
   /** The clock leases are measured by, in milliseconds; default Date.now. */
   clock?: () => number;
+  /** Job events kept for followers to resume from (a ring buffer); default 10 000. */
+  maxEvents?: number;
 }
 
 interface Entry {
@@ -52,6 +55,7 @@ export function createMemoryJobStore(options: MemoryJobStoreOptions = {}): JobSt
   };
   /** Ids in ascending order, which is creation order. */
   const order: string[] = [];
+  const events = createEventRing(options.maxEvents);
 
   const entry = (id: string): Entry => {
     const found = entries.get(id);
@@ -86,6 +90,7 @@ export function createMemoryJobStore(options: MemoryJobStoreOptions = {}): JobSt
       setLease(e, createOptions.leaseMs);
       entries.set(job.id, e);
       order.splice(bound(order, job.id, true), 0, job.id);
+      events.record('created', e.job, 0);
       return job;
     },
 
@@ -134,6 +139,7 @@ export function createMemoryJobStore(options: MemoryJobStoreOptions = {}): JobSt
       if (change.result !== undefined) job.result = structuredClone(change.result);
       if (change.progress !== undefined) job.progress = change.progress;
       if (change.cancelledBy !== undefined) job.cancelledBy = change.cancelledBy === null ? null : { ...change.cancelledBy };
+      events.record(change.to === 'running' ? 'started' : change.to === 'queued' ? 'requeued' : 'finished', job, e.logs.length);
       notify(e);
       return structuredClone(job);
     },
@@ -141,7 +147,9 @@ export function createMemoryJobStore(options: MemoryJobStoreOptions = {}): JobSt
     async setProgress(id, progress, fence) {
       const e = entry(id);
       if (fenced(e, fence) || e.job.state !== 'running') return false;
+      if (e.job.progress === progress) return true;
       e.job.progress = progress;
+      events.record('progress', e.job, e.logs.length);
       notify(e);
       return true;
     },
@@ -165,8 +173,11 @@ export function createMemoryJobStore(options: MemoryJobStoreOptions = {}): JobSt
     async requestCancel(id, at, by) {
       const e = entry(id);
       if (e.job.state !== 'running') return null;
-      if (e.job.cancelRequestedAt === null) e.job.cancelledBy = by ? { ...by } : null;
-      e.job.cancelRequestedAt ??= at;
+      if (e.job.cancelRequestedAt === null) {
+        e.job.cancelledBy = by ? { ...by } : null;
+        e.job.cancelRequestedAt = at;
+        events.record('cancel-requested', e.job, e.logs.length);
+      }
       notify(e);
       return structuredClone(e.job);
     },
@@ -209,16 +220,25 @@ export function createMemoryJobStore(options: MemoryJobStoreOptions = {}): JobSt
       }
     },
 
+    followEvents: (followOptions = {}) =>
+      events.follow(followOptions, (jobId) => {
+        const found = entries.get(jobId);
+        return found ? { job: found.job, logLength: found.logs.length } : null;
+      }),
+
+    lastEventId: async () => events.lastId(),
+
     async getDeployMetadata(id) {
       const found = entries.get(id);
       return found?.deploy ? structuredClone(found.deploy) : null;
     },
 
     async health(): Promise<ComponentHealth> {
-      return { name: this.name, ok: true, details: { jobs: entries.size, persistent: false } };
+      return { name: this.name, ok: true, details: { jobs: entries.size, persistent: false, eventFollowers: events.followers } };
     },
 
     async close() {
+      events.close();
       for (const e of entries.values()) notify(e);
     },
   };

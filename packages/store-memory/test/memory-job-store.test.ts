@@ -1,4 +1,4 @@
 import { jobStoreContract } from '@docker-builder/core/testing';
 import { createMemoryJobStore } from '@docker-builder/store-memory';
 
-jobStoreContract('memory', { makeStore: () => createMemoryJobStore() });
+jobStoreContract('memory', { makeStore: (overrides) => createMemoryJobStore(overrides) });

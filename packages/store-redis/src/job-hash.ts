@@ -3,7 +3,7 @@
  * timestamps, error), JSON where the value is structured (spec, result, user). An empty
  * string stands for null.
  */
-import type { Job, JobKind, JobState } from '@docker-builder/core';
+import { jobSubject, type Job, type JobKind, type JobState } from '@docker-builder/core';
 
 const NULLABLE_TEXT = ['startedAt', 'finishedAt', 'error', 'retryOf', 'cancelRequestedAt'] as const;
 
@@ -20,6 +20,8 @@ export function toHashFields(job: Job): string[] {
     'user', JSON.stringify(job.user),
     'attempt', String(job.attempt),
     'cancelledBy', JSON.stringify(job.cancelledBy),
+    // What the job is about (service, image, tags), for its events: the spec itself is too big to copy into each.
+    'subject', JSON.stringify(jobSubject(job)),
   ];
 }
 

@@ -11,6 +11,8 @@ export interface StoreKeys {
   ids: string;
   /** Sorted set of unfinished jobs by when their lease runs out (ms, by Redis's clock). */
   leases: string;
+  /** Stream: the job event feed (created, started, progress, finished…), the newest entries only. */
+  jobEvents: string;
   /** The same, one set per kind and state: the filters of `list`. */
   index(kind: JobKind, state: JobState): string;
   /** All index sets, in the order the Lua scripts expect (kind-major, then state). */
@@ -30,6 +32,7 @@ export function storeKeys(prefix: string): StoreKeys {
   return {
     ids: `${prefix}jobs:ids`,
     leases: `${prefix}jobs:leases`,
+    jobEvents: `${prefix}jobs:events`,
     index,
     allIndexes: JOB_KINDS.flatMap((kind) => JOB_STATES.map((state) => index(kind, state))),
     job: (id) => `${prefix}job:${id}`,

@@ -24,13 +24,14 @@ import {
   type JobState,
   type JobStore,
   type JobTransition,
-  type LogEntry,
   type NewJob,
 } from '@docker-builder/core';
 import type { Redis } from 'ioredis';
 import { createRedisConnection, evictionPolicyWarning, whenReady } from './connection.js';
 import { fromHash, pairsToObject, toHashFields } from './job-hash.js';
 import { createJobNotifications } from './job-notifications.js';
+import { createRedisJobEvents } from './redis-job-events.js';
+import { createLogFollowHub } from './log-follow-hub.js';
 import { storeKeys } from './keys.js';
 import { storeScripts } from './scripts.js';
 import { execChecked } from './checked-replies.js';
@@ -44,6 +45,10 @@ export interface RedisJobStoreOptions {
   retentionSeconds?: number;
   /** How often followers and cancel watchers re-read even without a notification; default 1000 ms. */
   pollIntervalMs?: number;
+  /** About how many job events the stream `jobs:events` keeps for followers to resume from (trimmed approximately); default 10 000. */
+  maxEvents?: number;
+  /** How long log followers wait out Redis being unreachable before they fail with StoreUnavailableError; default 10,000 ms. */
+  followOutageMs?: number;
   name?: string;
 }
 
@@ -81,10 +86,23 @@ export function createRedisJobStore(options: RedisJobStoreOptions): JobStore & {
     }
   };
 
+  const followers = createLogFollowHub({
+    redis,
+    keys,
+    notifications,
+    guard,
+    pollMs,
+    outageMs: options.followOutageMs ?? 10_000,
+    pageLines: LOG_PAGE,
+  });
+
   const readJob = async (id: string) => fromHash(await redis.hgetall(keys.job(id)));
   const mustExist = async (id: string) => {
     if (!(await redis.exists(keys.job(id)))) throw new JobNotFoundError(id);
   };
+  // The job event feed: recorded by the scripts below, read back by one shared reader (redis-job-events.ts).
+  const events = createRedisJobEvents({ redis, keys, scripts, guard, maxEvents: options.maxEvents });
+  const maxEvents = String(events.maxEvents);
 
   return {
     name: options.name ?? 'redis',
@@ -96,8 +114,8 @@ export function createRedisJobStore(options: RedisJobStoreOptions): JobStore & {
         const job = initialJob(input);
         const deploy = job.kind === 'deploy' ? JSON.stringify(job.spec.mappings) : '';
         const created = await scripts.create(
-          [keys.job(job.id), keys.ids, keys.index(job.kind, 'queued'), keys.deploy(job.id), keys.leases],
-          [job.id, deploy, JSON.stringify(job.user), leaseArg(createOptions.leaseMs), ...toHashFields(job)],
+          [keys.job(job.id), keys.ids, keys.index(job.kind, 'queued'), keys.deploy(job.id), keys.leases, keys.jobEvents],
+          [job.id, deploy, JSON.stringify(job.user), leaseArg(createOptions.leaseMs), maxEvents, ...toHashFields(job)],
         );
         if (created !== 1) throw new ValidationError([{ path: 'id', message: `job ${job.id} already exists` }]);
         return job;
@@ -142,7 +160,7 @@ export function createRedisJobStore(options: RedisJobStoreOptions): JobStore & {
       guard(async () => {
         for (const from of change.from) assertTransition(from, change.to);
         const result = await scripts.transition(
-          [keys.job(id), keys.logs(id), keys.deploy(id), keys.leases, ...keys.allIndexes],
+          [keys.job(id), keys.logs(id), keys.deploy(id), keys.leases, ...keys.allIndexes, keys.jobEvents],
           [
             change.to,
             change.at,
@@ -157,6 +175,7 @@ export function createRedisJobStore(options: RedisJobStoreOptions): JobStore & {
             leaseArg(change.leaseMs),
             change.ifLeaseExpired ? '1' : '0',
             change.cancelledBy === undefined ? '' : JSON.stringify(change.cancelledBy),
+            maxEvents,
             ...(change.logs ?? []),
           ],
         );
@@ -166,7 +185,10 @@ export function createRedisJobStore(options: RedisJobStoreOptions): JobStore & {
       }),
 
     setProgress: (id, progress, fence) =>
-      guard(async () => (await scripts.setProgress([keys.job(id)], [String(fence.attempt), String(progress), keys.events(id)])) === 1),
+      guard(
+        async () =>
+          (await scripts.setProgress([keys.job(id), keys.logs(id), keys.jobEvents], [String(fence.attempt), String(progress), keys.events(id), maxEvents])) === 1,
+      ),
 
     renewLease: (id, leaseMs, fence) =>
       guard(async () => {
@@ -196,7 +218,7 @@ export function createRedisJobStore(options: RedisJobStoreOptions): JobStore & {
 
     requestCancel: (id, at, by) =>
       guard(async () => {
-        const result = await scripts.requestCancel([keys.job(id)], [at, keys.events(id), JSON.stringify(by ?? null)]);
+        const result = await scripts.requestCancel([keys.job(id), keys.logs(id), keys.jobEvents], [at, keys.events(id), JSON.stringify(by ?? null), maxEvents]);
         if (result === -1) throw new JobNotFoundError(id);
         return Array.isArray(result) ? fromHash(pairsToObject(result)) : null;
       }),
@@ -241,29 +263,11 @@ export function createRedisJobStore(options: RedisJobStoreOptions): JobStore & {
         return { lines, next: start + lines.length, total };
       }),
 
-    async *followLogs(id, { from, signal }): AsyncGenerator<LogEntry> {
-      const listener = await notifications.listen(keys.events(id));
-      try {
-        await guard(() => mustExist(id));
-        let next = logIndex(from);
-        while (!signal?.aborted) {
-          // One transaction, so "finished" and "these are the last lines" are seen together.
-          const [lines, state] = (await guard(() =>
-            execChecked(redis.multi().lrange(keys.logs(id), next, next + LOG_PAGE - 1).hget(keys.job(id), 'state')),
-          )) as [string[], string | null];
-          for (const line of lines) {
-            yield { index: next, line };
-            next += 1;
-            if (signal?.aborted) return;
-          }
-          if (lines.length === LOG_PAGE) continue;
-          if (state === null || isTerminal(state as JobState)) return;
-          await listener.next(signal, pollMs);
-        }
-      } finally {
-        listener.close();
-      }
-    },
+    // One reader per job for all of this store's followers (log-follow-hub.ts).
+    followLogs: (id, { from, signal }) => followers.follow(id, logIndex(from), signal),
+
+    followEvents: (followOptions = {}) => events.follow(followOptions),
+    lastEventId: () => events.lastEventId(),
 
     getDeployMetadata: (id) =>
       guard(async (): Promise<DeployMetadata | null> => {
@@ -287,7 +291,7 @@ export function createRedisJobStore(options: RedisJobStoreOptions): JobStore & {
           name: this.name,
           ok: true,
           ...(warning ? { message: warning } : {}),
-          details: { reachable: true, version, latencyMs, prefix, jobs, retentionSeconds: retention || null },
+          details: { reachable: true, version, latencyMs, prefix, jobs, retentionSeconds: retention || null, eventFollowers: events.usage().followers },
         };
       } catch {
         return {
@@ -300,6 +304,8 @@ export function createRedisJobStore(options: RedisJobStoreOptions): JobStore & {
     },
 
     async close() {
+      events.close();
+      followers.close();
       await notifications.close();
       if (ownsConnection) await redis.quit().catch(() => redis.disconnect());
     },

@@ -1,6 +1,6 @@
 /**
  * The store's atomic operations as Lua scripts: each checks state and attempt, writes, moves
- * the job between index sets and publishes a change notification in one step, so two
+ * the job between index sets, records a job event and publishes a change notification in one step, so two
  * processes can never both claim a job and a late write can never move a finished one.
  */
 import type { Redis } from 'ioredis';
@@ -11,10 +11,32 @@ const TERMINAL = `(state == 'done' or state == 'error' or state == 'cancelled')`
 const NOW_MS = `local clock = redis.call('TIME')
 local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)`;
 
-/** KEYS: job, ids, index(kind, queued), deploy, leases. ARGV: id, mappings JSON or '', user JSON, lease ms or '', field/value pairs… */
-const CREATE = `
+/**
+ * The job as an event carries it (job-event-entry.ts reads it back): the fields a list shows, the
+ * error's first line only, never the spec or result. \`event\` records it in the event stream, in
+ * the same script as the change it reports, trimmed to about \`maxlen\` entries.
+ */
+const EVENTS = `
+local function headline(job, loglength)
+  local f = redis.call('HMGET', job, 'id', 'kind', 'state', 'progress', 'attempt', 'createdAt', 'startedAt', 'finishedAt',
+    'cancelRequestedAt', 'error', 'user', 'cancelledBy', 'retryOf', 'subject')
+  local err = string.match(f[10] or '', '^[^\\r\\n]*')
+  if #err > 2000 then err = string.sub(err, 1, 2000) end
+  return { 'job', f[1], 'kind', f[2], 'state', f[3], 'progress', f[4], 'attempt', f[5] or '0', 'logs', loglength,
+    'createdAt', f[6] or '', 'startedAt', f[7] or '', 'finishedAt', f[8] or '', 'cancelRequestedAt', f[9] or '',
+    'error', err, 'user', f[11] or 'null', 'cancelledBy', f[12] or 'null', 'retryOf', f[13] or '', 'subject', f[14] or '' }
+end
+local function event(stream, maxlen, type, job, loglength)
+  redis.call('XADD', stream, 'MAXLEN', '~', maxlen, '*', 'type', type, unpack(headline(job, loglength)))
+end`;
+
+/**
+ * KEYS: job, ids, index(kind, queued), deploy, leases, event stream. ARGV: id, mappings JSON or '',
+ * user JSON, lease ms or '', events kept, field/value pairs…
+ */
+const CREATE = `${EVENTS}
 if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
-redis.call('HSET', KEYS[1], unpack(ARGV, 5))
+redis.call('HSET', KEYS[1], unpack(ARGV, 6))
 redis.call('ZADD', KEYS[2], 0, ARGV[1])
 redis.call('ZADD', KEYS[3], 0, ARGV[1])
 if ARGV[2] ~= '' then redis.call('HSET', KEYS[4], 'mappings', ARGV[2], 'user', ARGV[3]) end
@@ -22,15 +44,17 @@ if ARGV[4] ~= '' then
   ${NOW_MS}
   redis.call('ZADD', KEYS[5], now + tonumber(ARGV[4]), ARGV[1])
 end
+event(KEYS[6], ARGV[5], 'created', KEYS[1], 0)
 return 1`;
 
 /**
- * KEYS: job, logs, deploy, leases, then the ten index sets (build × 5 states, deploy × 5 states).
+ * KEYS: job, logs, deploy, leases, then the ten index sets (build × 5 states, deploy × 5 states),
+ * then the event stream.
  * ARGV: to, at, attempt fence or '', error, set-error flag, result JSON or '', progress or '',
  * retention seconds, events channel, accepted from-states (comma-separated), lease ms or '',
- * only-if-lease-expired flag, cancelled-by JSON or '', then log lines to append in the same step.
+ * only-if-lease-expired flag, cancelled-by JSON or '', events kept, then log lines to append in the same step.
  */
-const TRANSITION = `
+const TRANSITION = `${EVENTS}
 local job = KEYS[1]
 local state = redis.call('HGET', job, 'state')
 if not state then return -1 end
@@ -48,7 +72,7 @@ local kinds = { build = 0, deploy = 1 }
 local states = { queued = 1, running = 2, done = 3, error = 4, cancelled = 5 }
 local kind = redis.call('HGET', job, 'kind')
 local to = ARGV[1]
-for i = 14, #ARGV, 1000 do
+for i = 15, #ARGV, 1000 do
   redis.call('RPUSH', KEYS[2], unpack(ARGV, i, math.min(i + 999, #ARGV)))
 end
 redis.call('HSET', job, 'state', to)
@@ -75,6 +99,9 @@ if terminal and ttl > 0 then
   redis.call('EXPIRE', KEYS[2], ttl)
   redis.call('EXPIRE', KEYS[3], ttl)
 end
+local happened = 'finished'
+if to == 'running' then happened = 'started' elseif to == 'queued' then happened = 'requeued' end
+event(KEYS[15], ARGV[14], happened, job, redis.call('LLEN', KEYS[2]))
 redis.call('PUBLISH', ARGV[9], 'state')
 return redis.call('HGETALL', job)`;
 
@@ -107,24 +134,49 @@ end
 redis.call('PUBLISH', ARGV[2], 'logs')
 return length`;
 
-/** KEYS: job. ARGV: attempt, progress, events channel. */
-const SET_PROGRESS = `
+/** KEYS: job, logs, event stream. ARGV: attempt, progress, events channel, events kept. Records an event only for a new value. */
+const SET_PROGRESS = `${EVENTS}
 if redis.call('HGET', KEYS[1], 'state') ~= 'running' then return 0 end
 if redis.call('HGET', KEYS[1], 'attempt') ~= ARGV[1] then return 0 end
+if redis.call('HGET', KEYS[1], 'progress') == ARGV[2] then return 1 end
 redis.call('HSET', KEYS[1], 'progress', ARGV[2])
+event(KEYS[3], ARGV[4], 'progress', KEYS[1], redis.call('LLEN', KEYS[2]))
 redis.call('PUBLISH', ARGV[3], 'progress')
 return 1`;
 
-/** KEYS: job. ARGV: at, events channel, cancelled-by JSON. The first request is the one recorded. */
-const REQUEST_CANCEL = `
+/** KEYS: job, logs, event stream. ARGV: at, events channel, cancelled-by JSON, events kept. The first request is the one recorded. */
+const REQUEST_CANCEL = `${EVENTS}
 local state = redis.call('HGET', KEYS[1], 'state')
 if not state then return -1 end
 if state ~= 'running' then return 0 end
 if redis.call('HGET', KEYS[1], 'cancelRequestedAt') == '' then
   redis.call('HSET', KEYS[1], 'cancelRequestedAt', ARGV[1], 'cancelledBy', ARGV[3])
+  event(KEYS[3], ARGV[4], 'cancel-requested', KEYS[1], redis.call('LLEN', KEYS[2]))
 end
 redis.call('PUBLISH', ARGV[2], 'cancel')
 return redis.call('HGETALL', KEYS[1])`;
+
+/**
+ * KEYS: event stream, then optionally a job and its log. Where the stream stands: its newest id,
+ * its oldest kept id (or ''), how many entries were ever added (-1 before Redis 7) and how many
+ * it holds; with a job, also that job as an event carries it, read in the same step.
+ */
+const FEED_HEAD = `${EVENTS}
+local head, first, added, length = '0-0', '', -1, 0
+if redis.call('EXISTS', KEYS[1]) == 1 then
+  local info = redis.call('XINFO', 'STREAM', KEYS[1])
+  for i = 1, #info, 2 do
+    local name, value = info[i], info[i + 1]
+    if name == 'last-generated-id' then head = value
+    elseif name == 'entries-added' then added = value
+    elseif name == 'length' then length = value
+    elseif name == 'first-entry' and value then first = value[1] end
+  end
+end
+if KEYS[2] and redis.call('EXISTS', KEYS[2]) == 1 then
+  return { head, first, added, length, headline(KEYS[2], redis.call('LLEN', KEYS[3])) }
+end
+return { head, first, added, length }`;
 
 type Args = Array<string | number>;
 type ScriptResult = number | string[];
@@ -137,6 +189,7 @@ export interface StoreScripts {
   requestCancel(keys: string[], args: Args): Promise<ScriptResult>;
   renewLease(keys: string[], args: Args): Promise<number>;
   expiredLeases(keys: string[], args: Args): Promise<[number, string[]]>;
+  feedHead(keys: string[], args: Args): Promise<[string, string, number, number, string[]?]>;
 }
 
 const SCRIPTS = {
@@ -147,6 +200,7 @@ const SCRIPTS = {
   dbRequestCancel: REQUEST_CANCEL,
   dbRenewLease: RENEW_LEASE,
   dbExpiredLeases: EXPIRED_LEASES,
+  dbFeedHead: FEED_HEAD,
 };
 
 /** Registers the scripts on the connection (EVALSHA, loaded once) and returns typed callers. */
@@ -164,5 +218,6 @@ export function storeScripts(redis: Redis): StoreScripts {
     requestCancel: call('dbRequestCancel'),
     renewLease: call('dbRenewLease') as StoreScripts['renewLease'],
     expiredLeases: call('dbExpiredLeases') as unknown as StoreScripts['expiredLeases'],
+    feedHead: call('dbFeedHead') as unknown as StoreScripts['feedHead'],
   };
 }

@@ -4,5 +4,7 @@ import { createRedisJobStore } from '@docker-builder/store-redis';
 import { uniquePrefix } from '../../../test-support/prefix.js';
 
 jobStoreContract('redis', {
-  makeStore: () => createRedisJobStore({ redis: inject('redisUrl'), prefix: uniquePrefix('contract'), pollIntervalMs: 200 }),
+  makeStore: (overrides) => createRedisJobStore({ redis: inject('redisUrl'), prefix: uniquePrefix('contract'), pollIntervalMs: 200, ...overrides }),
+  // Another process's store: its own connections, the same Redis and prefix.
+  makePeer: (store) => createRedisJobStore({ redis: inject('redisUrl'), prefix: (store as ReturnType<typeof createRedisJobStore>).prefix, pollIntervalMs: 200 }),
 });

@@ -2,6 +2,7 @@
 import type { DeployMetadata, Job, JobKind, JobUser, NewJob } from '../job.js';
 import type { JobState } from '../job-state.js';
 import type { ComponentHealth } from './health.js';
+import type { FollowEventsOptions, JobFeedItem } from './job-events.js';
 
 export interface JobListQuery {
   /** At most this many jobs (the store may cap it). */
@@ -131,6 +132,20 @@ export interface JobStore {
   followLogs(id: string, options: { from: number; signal?: AbortSignal }): AsyncIterable<LogEntry>;
 
   getDeployMetadata(id: string): Promise<DeployMetadata | null>;
+
+  /**
+   * The event feed (see job-events.ts). The store records an event in the same atomic step as
+   * each change it reports: `create` (created), `transition` (started, finished, requeued),
+   * `requestCancel` (cancel-requested, the first request only) and `setProgress` (progress, when
+   * the value changes), so every writer publishes without another call. It keeps the newest
+   * events only (a bounded number).
+   * Yields a mark first (`ready`, or `reset` when events after `after` are gone or `after` is
+   * not one of its ids), then every event after it, in order, live, each once; a `reset` again
+   * if this follower falls too far behind. Ends when `signal` aborts or the store closes.
+   */
+  followEvents(options?: FollowEventsOptions): AsyncIterable<JobFeedItem>;
+  /** The id of the newest event (a store with none has one too): follow on from it to miss nothing from now. */
+  lastEventId(): Promise<string>;
 
   health(): Promise<ComponentHealth>;
   close(): Promise<void>;

@@ -7,7 +7,7 @@
 import { StoreUnavailableError } from '../errors.js';
 import type { JobStore } from '../ports/job-store.js';
 
-type Method = Exclude<keyof JobStore, 'name' | 'followLogs'>;
+type Method = Exclude<keyof JobStore, 'name' | 'followLogs' | 'followEvents'>;
 
 export interface Fault {
   /** The call to fail, or 'any' for every call but `close` (an outage). */
@@ -56,7 +56,7 @@ export function createFaultyStore(inner: JobStore): FaultyStore {
 
   const methods: Method[] = [
     'create', 'get', 'list', 'transition', 'setProgress', 'renewLease', 'expiredLeases', 'requestCancel',
-    'watchCancel', 'appendLogs', 'readLogs', 'getDeployMetadata', 'health', 'close',
+    'watchCancel', 'appendLogs', 'readLogs', 'getDeployMetadata', 'lastEventId', 'health', 'close',
   ];
   const store = Object.fromEntries(methods.map((method) => [method, guarded(method)])) as unknown as JobStore;
   const inject = (fault: Fault) => {
@@ -68,6 +68,7 @@ export function createFaultyStore(inner: JobStore): FaultyStore {
     ...store,
     name: inner.name,
     followLogs: (id, options) => inner.followLogs(id, options),
+    followEvents: (options) => inner.followEvents(options),
     failures,
     inject,
     heal() {

@@ -7,10 +7,13 @@ import { InvalidStateError, JobNotFoundError } from '../errors.js';
 import type { JobStore } from '../ports/job-store.js';
 import { collect, delay } from './collect.js';
 import { newJob } from './fixtures.js';
+import { eventFeedCases } from './job-events-contract.js';
 
 export interface JobStoreContractOptions {
-  /** A fresh, empty store for each test. */
-  makeStore: () => Promise<JobStore> | JobStore;
+  /** A fresh, empty store for each test; with `maxEvents`, one that keeps only that many job events. */
+  makeStore: (overrides?: { maxEvents?: number }) => Promise<JobStore> | JobStore;
+  /** Another instance over the same data as `store` (another process's store), for stores that have such a thing. */
+  makePeer?: (store: JobStore) => Promise<JobStore> | JobStore;
   /** Jobs created for the pagination test; default 10 000. */
   paginationJobs?: number;
 }
@@ -346,6 +349,22 @@ export function jobStoreContract(name: string, options: JobStoreContractOptions)
         expect(await second).toEqual(expected);
       });
 
+      it('gives many followers that start at different offsets and times, while lines arrive, the same complete log', async () => {
+        const job = await running();
+        const total = 2_500;
+        const expected = Array.from({ length: total }, (_, i) => ({ index: i, line: `line ${i}` }));
+        const followers: Array<{ from: number; entries: Promise<Array<{ index: number; line: string }>> }> = [];
+        const follow = (from: number) => followers.push({ from, entries: collect(store.followLogs(job.id, { from })) });
+        for (let i = 0; i < total; i += 250) {
+          // Some start at the beginning, some where the log is now, some ahead of it.
+          for (const from of [0, i, Math.max(0, i - 120), i + 300]) follow(from);
+          await store.appendLogs(job.id, expected.slice(i, i + 250).map((e) => e.line), { attempt: 1 });
+          await delay(1);
+        }
+        await store.transition(job.id, { from: ['running'], to: 'done', at: at(), attempt: 1 });
+        for (const { from, entries } of followers) expect(await entries).toEqual(expected.slice(from));
+      });
+
       it('stops following when the signal aborts', async () => {
         const job = await running();
         await store.appendLogs(job.id, ['only'], { attempt: 1 });
@@ -413,6 +432,8 @@ export function jobStoreContract(name: string, options: JobStoreContractOptions)
         expect(deploys).toEqual(ids.filter((_, i) => i % 3 === 0).reverse());
       }, 60_000);
     });
+
+    eventFeedCases({ store: () => store, makeStore: (overrides) => options.makeStore(overrides), makePeer: options.makePeer });
 
     it('reports its health with its name', async () => {
       const health = await store.health();

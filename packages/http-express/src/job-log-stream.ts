@@ -1,0 +1,104 @@
+/**
+ * `GET /build/:id/logs`: a job's log lines, with its `state` and `progress` woven in, so a job
+ * page needs nothing else. First the job as it is now; then each line (`id`: its index) and each
+ * change of the job, a change after the lines its log held when it happened (an event records
+ * that length), so "PROGRESS 60" comes before the progress event it caused. State and progress
+ * events carry no `id`: `Last-Event-ID` stays a line index, as clients before them expect.
+ */
+import { isFeedMark, isTerminal, jobHeadline, type Builder, type JobEvent, type JobFeedItem, type JobHeadline, type LogEntry } from '@docker-builder/core';
+import type { SseEvent } from './route-definition.js';
+
+type Step = { source: 'log'; result: IteratorResult<LogEntry> } | { source: 'feed'; result: IteratorResult<JobFeedItem> } | { source: 'failed'; error: unknown };
+
+/** One state event per change: the same state seen from the feed and from the final read is sent once. */
+const stateKey = (job: JobHeadline) => [job.state, job.attempt, job.finishedAt, job.cancelRequestedAt].join('|');
+
+export async function* jobLogStream(builder: Builder, id: string, from: number, signal: AbortSignal): AsyncIterable<SseEvent> {
+  // The feed stops with the client, or when the log has ended and no more of it is wanted.
+  const feedStop = new AbortController();
+  const stopFeed = () => feedStop.abort();
+  signal.addEventListener('abort', stopFeed, { once: true });
+  const feed = builder.followEvents({ jobId: id, signal: feedStop.signal })[Symbol.asyncIterator]();
+  let logs: AsyncIterator<LogEntry> | undefined;
+  let sentState: string | null = null;
+  const state = (job: JobHeadline): SseEvent => {
+    sentState = stateKey(job);
+    return { event: 'state', data: JSON.stringify(job) };
+  };
+  const toSse = (event: JobEvent): SseEvent | null => {
+    if (event.type === 'progress') return { event: 'progress', data: JSON.stringify(event.job) };
+    return stateKey(event.job) === sentState ? null : state(event.job);
+  };
+
+  try {
+    const first = await feed.next();
+    if (first.done || signal.aborted) return;
+    if (isFeedMark(first.value) && first.value.job) yield state(first.value.job);
+
+    logs = builder.followLogs(id, { from, signal })[Symbol.asyncIterator]();
+    const lines = logs;
+    const step = (source: 'log' | 'feed', next: Promise<IteratorResult<LogEntry | JobFeedItem>>) =>
+      next.then(
+        (result) => ({ source, result }) as Step,
+        (error: unknown): Step => ({ source: 'failed', error }),
+      );
+    let logStep: Promise<Step> | null = step('log', lines.next());
+    let feedStep: Promise<Step> | null = step('feed', feed.next());
+    /** Events waiting for the lines before them. */
+    const held: JobEvent[] = [];
+    let next = from;
+
+    while (logStep) {
+      const taken = await Promise.race(feedStep ? [logStep, feedStep] : [logStep]);
+      if (taken.source === 'failed') throw taken.error;
+      if (taken.source === 'log') {
+        const { result } = taken;
+        if (result.done) {
+          logStep = null;
+          break;
+        }
+        while (held.length > 0 && held[0]!.logLength <= result.value.index) {
+          const due = toSse(held.shift()!);
+          if (due) yield due;
+        }
+        yield { id: String(result.value.index), data: result.value.line };
+        next = result.value.index + 1;
+        logStep = step('log', lines.next());
+        continue;
+      }
+      const { result } = taken;
+      if (result.done) {
+        feedStep = null;
+        continue;
+      }
+      const item = result.value;
+      if (isFeedMark(item)) {
+        // Fell behind the feed (very rarely, for one job): the job as it is now replaces what was waiting.
+        held.length = 0;
+        if (item.job) yield state(item.job);
+      } else if (item.logLength <= next && held.length === 0) {
+        const due = toSse(item);
+        if (due) yield due;
+      } else {
+        held.push(item);
+      }
+      feedStep = step('feed', feed.next());
+    }
+    if (signal.aborted) return;
+
+    // The log has ended, so the job has: what was waiting is due, then how it ended (if the feed has not said yet).
+    for (const event of held) {
+      const due = toSse(event);
+      if (due) yield due;
+    }
+    const job = await builder.get(id);
+    if (isTerminal(job.state) && stateKey(jobHeadline(job)) !== sentState) yield state(jobHeadline(job));
+    yield { event: 'end', data: JSON.stringify({ state: job.state, error: job.error, progress: job.progress }) };
+  } finally {
+    signal.removeEventListener('abort', stopFeed);
+    feedStop.abort();
+    // Not awaited: a read still pending ends once the client's signal has (the response ending aborts it).
+    void logs?.return?.()?.catch(() => undefined);
+    await feed.return?.();
+  }
+}
