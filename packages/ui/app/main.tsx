@@ -46,7 +46,7 @@ function App() {
   else if (route.page === 'build' && canWrite) [page, title] = [<BuildForm navigate={navigate} />, 'New build'];
   else if (route.page === 'deploy' && canWrite) [page, title] = [<DeployForm navigate={navigate} />, 'New deploy'];
   else if (route.page === 'status') [page, title] = [<StatusPanel />, 'Status'];
-  else [page, title] = [<QueuePage />, 'Queue'];
+  else [page, title] = [<QueuePage hash={hash} navigate={navigate} />, 'Queue'];
   // A job's page names its tab itself, with the job's state.
   useEffect(() => {
     if (title) document.title = pageTitle(title);

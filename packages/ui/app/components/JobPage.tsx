@@ -1,6 +1,7 @@
 /** One job: its state and progress, its live log, its error or result, cancel and retry. */
 import { useEffect, useRef, useState } from 'react';
 import { ApiError, apiUrl, authHeaders, isTerminal, postJson, request, type Job } from '../api';
+import type { JobHeadline } from '../headline';
 import { followLog } from '../log-stream';
 import { jobTitle, pageTitle } from '../title';
 import { ErrorBox, Loading, ProgressBar, StateBadge, summary } from './bits';
@@ -14,6 +15,12 @@ export interface JobPageProps {
   line?: number | null;
   canWrite: boolean;
   navigate: (hash: string) => void;
+}
+
+/** What a stream's state or progress event changes; the full error, result and log length come with the read at the end. */
+function withHeadline(job: Job, headline: JobHeadline): Job {
+  const { state, progress, attempt, startedAt, finishedAt, cancelRequestedAt, cancelledBy } = headline;
+  return { ...job, state, progress, attempt, startedAt, finishedAt, cancelRequestedAt, cancelledBy, error: job.error ?? headline.error };
 }
 
 export function JobPage({ id, line = null, canWrite, navigate }: JobPageProps) {
@@ -34,10 +41,12 @@ export function JobPage({ id, line = null, canWrite, navigate }: JobPageProps) {
     let stopped = false;
     const controller = new AbortController();
     let frame = 0;
+    /** The stream's newest word on the job: it may come before the read below answers. */
+    let latest: JobHeadline | null = null;
     const refresh = async () => {
       try {
         const current = await request<Job>(`build/${id}?logsLimit=0`);
-        if (!stopped) setJob(current);
+        if (!stopped) setJob(latest && !isTerminal(current.state) ? withHeadline(current, latest) : current);
         setError(null);
         return current;
       } catch (e) {
@@ -45,11 +54,8 @@ export function JobPage({ id, line = null, canWrite, navigate }: JobPageProps) {
         return null;
       }
     };
+    // The job once, for what the stream does not carry (spec, result, log length); then its stream says what changes.
     void refresh();
-    const timer = setInterval(async () => {
-      const current = await refresh();
-      if (current && isTerminal(current.state)) clearInterval(timer);
-    }, 1_000);
     void followLog(
       id,
       {
@@ -61,6 +67,10 @@ export function JobPage({ id, line = null, canWrite, navigate }: JobPageProps) {
           // Many lines in one frame re-render once.
           if (!frame) frame = requestAnimationFrame(() => ((frame = 0), setVersion((v) => v + 1)));
         },
+        onJob: (headline) => {
+          latest = headline;
+          if (!stopped) setJob((before) => before && withHeadline(before, headline));
+        },
         onEnd: () => void refresh(),
         onReconnecting: (waiting) => setReconnecting(waiting),
       },
@@ -69,7 +79,6 @@ export function JobPage({ id, line = null, canWrite, navigate }: JobPageProps) {
     return () => {
       stopped = true;
       controller.abort();
-      clearInterval(timer);
       cancelAnimationFrame(frame);
     };
   }, [id]);

@@ -1,0 +1,64 @@
+/**
+ * A job as the event streams carry it (no spec, result or log), and a queue row made from it or
+ * from a job the list returned: the queue shows both the same way.
+ */
+import type { Job, JobState, JobUser } from './api';
+
+interface HeadlineFields {
+  id: string;
+  state: JobState;
+  progress: number;
+  attempt: number;
+  createdAt: string;
+  startedAt: string | null;
+  finishedAt: string | null;
+  cancelRequestedAt: string | null;
+  /** Its first line only. */
+  error: string | null;
+  user: JobUser | null;
+  cancelledBy: JobUser | null;
+  retryOf: string | null;
+}
+
+export type JobHeadline =
+  | (HeadlineFields & { kind: 'build'; service: string; image: string | null; tags: string[] })
+  | (HeadlineFields & { kind: 'deploy'; services: string[]; images: string[] });
+
+export interface QueueRow {
+  id: string;
+  kind: 'build' | 'deploy';
+  state: JobState;
+  progress: number;
+  createdAt: string;
+  startedAt: string | null;
+  finishedAt: string | null;
+  error: string | null;
+  user: JobUser | null;
+  /** What it builds or deploys, short. */
+  what: string;
+}
+
+const firstLine = (text: string | null) => (text === null ? null : /^[^\r\n]*/.exec(text)![0]);
+
+const services = (names: string[]) => (names.length <= 2 ? names.join(', ') : `${names.slice(0, 2).join(', ')} +${names.length - 2}`);
+
+export function rowFromJob(job: Job): QueueRow {
+  const what =
+    job.kind === 'build'
+      ? `${job.spec.service ?? '?'}${job.spec.tags?.length ? `:${job.spec.tags[0]}` : ''}`
+      : services(Object.keys(job.spec.mappings ?? {}));
+  return { ...pick(job), error: firstLine(job.error), what };
+}
+
+export function rowFromHeadline(job: JobHeadline): QueueRow {
+  const what = job.kind === 'build' ? `${job.service || '?'}${job.tags.length ? `:${job.tags[0]}` : ''}` : services(job.services);
+  return { ...pick(job), error: firstLine(job.error), what };
+}
+
+function pick(job: Job | JobHeadline) {
+  const { id, kind, state, progress, createdAt, startedAt, finishedAt, user } = job;
+  return { id, kind, state, progress, createdAt, startedAt, finishedAt, user };
+}
+
+/** The random end of a UUIDv7: its first characters are the time, the same for every job of a minute. */
+export const shortId = (id: string) => id.slice(-8);
