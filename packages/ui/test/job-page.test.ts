@@ -256,7 +256,9 @@ describe('the job page', () => {
     expect((await builder.get(id)).state).toBe('running');
     expect(await activeText(page)).toBe('Cancel');
 
-    await page.keyboard.press('Enter');
+    // Enter on the button (focused again first: under heavy load a re-render between the check
+    // above and the key press has been seen to leave focus on the body once).
+    await cancel.press('Enter');
     await dialog.waitFor({ timeout: 10_000 });
     await page.keyboard.press('Tab');
     expect(await activeText(page)).toBe('Stop the deploy');
