@@ -124,6 +124,8 @@ function follow(port: number, id: string, job: number, hooks: FollowHooks): Prom
         const block = buffer.slice(start, end);
         start = end + 2;
         if (block.startsWith(':') || block.startsWith('retry:')) continue;
+        // The job's state and progress, woven into the log stream since issue 13: not lines.
+        if (block.startsWith('event: state') || block.startsWith('event: progress')) continue;
         if (block.startsWith('event: end')) {
           result.ended = true;
           continue;

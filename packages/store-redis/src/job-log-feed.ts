@@ -24,8 +24,6 @@ export interface JobLogFeedOptions {
   listen(): Promise<ChangeListener>;
   toEntry(index: number, line: string): LogEntry;
   pollMs: number;
-  /** How long the reader waits for busy followers to catch up before it reads again. */
-  settleMs: number;
   pageLines: number;
   /** The most lines kept for followers that have not taken them yet. */
   windowLines: number;
@@ -84,24 +82,6 @@ export function createJobLogFeed(options: JobLogFeedOptions): JobLogFeed {
   // backlog is read at the pace of its fastest follower, never ahead of every one of them.
   let waiting = 0;
   let wakeReader: (() => void) | undefined;
-  // Then it gives the other followers up to settleMs to take what they have: on a busy server the
-  // next read carries more lines, and each follower gets them in one write instead of several.
-  let wakeSettled: (() => void) | undefined;
-  const settle = () =>
-    waiting >= followers.size || stopped
-      ? Promise.resolve()
-      : new Promise<void>((resolve) => {
-          const done = () => {
-            clearTimeout(timer);
-            wakeSettled = undefined;
-            resolve();
-          };
-          const timer = setTimeout(done, options.settleMs);
-          wakeSettled = done;
-        });
-  const checkSettled = () => {
-    if (wakeSettled && (waiting >= followers.size || stopped)) wakeSettled();
-  };
   const demand = () =>
     waiting > 0 || stopped
       ? Promise.resolve()
@@ -140,7 +120,6 @@ export function createJobLogFeed(options: JobLogFeedOptions): JobLogFeed {
     stopped = true;
     halt.abort();
     wakeReader?.();
-    checkSettled();
     notify();
   };
 
@@ -151,7 +130,6 @@ export function createJobLogFeed(options: JobLogFeedOptions): JobLogFeed {
       listener = await options.listen();
       while (!stopped) {
         await demand();
-        await settle();
         if (stopped) break;
         const read = await options.read(end(), halt.signal);
         if (read === undefined || stopped) break;
@@ -207,13 +185,11 @@ export function createJobLogFeed(options: JobLogFeedOptions): JobLogFeed {
     leave(follower) {
       followers.delete(follower);
       if (followers.size === 0) finish();
-      checkSettled();
     },
     async waitForChange(signal) {
       if (stopped || signal?.aborted) return;
       waiting += 1;
       wakeReader?.();
-      checkSettled();
       let onAbort: (() => void) | undefined;
       try {
         await new Promise<void>((resolve) => {

@@ -31,11 +31,13 @@ async function runningJob(writer: JobStore, backlog = 0) {
 }
 
 /** A hub of its own over a store's Redis, so a test can look at what it holds. */
-function hubOver(url: string, prefix: string, options: { windowLines?: number; pageLines?: number } = {}): LogFollowHub {
+type HubSizes = { windowLines?: number; pageLines?: number; turnLines?: number };
+
+function hubOver(url: string, prefix: string, options: HubSizes = {}): LogFollowHub {
   return hubWithConnection(url, prefix, options).hub;
 }
 
-function hubWithConnection(url: string, prefix: string, options: { windowLines?: number; pageLines?: number } = {}): { hub: LogFollowHub; redis: Redis } {
+function hubWithConnection(url: string, prefix: string, options: HubSizes = {}): { hub: LogFollowHub; redis: Redis } {
   const redis = new Redis(url);
   const notifications = createJobNotifications(() => new Redis(url));
   const hub = createLogFollowHub({ redis, keys: storeKeys(prefix), notifications, guard: (work) => work(), pollMs: 60_000, outageMs: 1_000, ...options });
@@ -145,6 +147,28 @@ describe('followers of one job share one reader', () => {
     await delay(200);
     expect(reads.mock.calls.length).toBeLessThanOrEqual(3);
     await slow.return(undefined);
+  });
+
+  it('lets the event loop turn while followers hand on a long log, rather than all of it in one go', async () => {
+    const url = inject('redisUrl');
+    const prefix = uniquePrefix('hub-turns');
+    const writer = createRedisJobStore({ redis: url, prefix });
+    closers.push(() => writer.close());
+    const id = await runningJob(writer, 1_000);
+    const hub = hubOver(url, prefix, { turnLines: 100 });
+    let delivered = 0;
+    let deliveredAtFirstTurn: number | undefined;
+    const followers = Array.from({ length: 10 }, async () => {
+      for await (const entry of hub.follow(id, 0, undefined)) {
+        delivered += 1;
+        if (delivered === 1) setImmediate(() => (deliveredAtFirstTurn = delivered));
+        if (entry.index === 999) return;
+      }
+    });
+    await Promise.all(followers);
+    expect(delivered).toBe(10_000);
+    // All ten were woken by one read of 1,000 lines; each hands on 100 of them per turn.
+    expect(deliveredAtFirstTurn).toBeLessThanOrEqual(10 * 100);
   });
 
   it('stops the reader and its subscription when the last follower leaves', async () => {
