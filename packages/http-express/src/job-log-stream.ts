@@ -37,40 +37,50 @@ export async function* jobLogStream(builder: Builder, id: string, from: number, 
 
     logs = builder.followLogs(id, { from, signal })[Symbol.asyncIterator]();
     const lines = logs;
-    const step = (source: 'log' | 'feed', next: Promise<IteratorResult<LogEntry | JobFeedItem>>) =>
-      next.then(
-        (result) => ({ source, result }) as Step,
-        (error: unknown): Step => ({ source: 'failed', error }),
-      );
-    let logStep: Promise<Step> | null = step('log', lines.next());
-    let feedStep: Promise<Step> | null = step('feed', feed.next());
+    // The two sources merged through one inbox: each pending read gets exactly one reaction. A
+    // Promise.race per line would add a reaction to the feed's read, pending until the job's next
+    // event, for every line sent, and keep each of those lines alive until then.
+    const arrived: Step[] = [];
+    let wake: (() => void) | null = null;
+    const request = (source: 'log' | 'feed', next: Promise<IteratorResult<LogEntry | JobFeedItem>>) => {
+      void next
+        .then(
+          (result) => ({ source, result }) as Step,
+          (error: unknown): Step => ({ source: 'failed', error }),
+        )
+        .then((step) => {
+          arrived.push(step);
+          wake?.();
+        });
+    };
+    const take = async (): Promise<Step> => {
+      while (arrived.length === 0) await new Promise<void>((resolve) => (wake = resolve));
+      wake = null;
+      return arrived.shift()!;
+    };
+    request('log', lines.next());
+    request('feed', feed.next());
     /** Events waiting for the lines before them. */
     const held: JobEvent[] = [];
     let next = from;
 
-    while (logStep) {
-      const taken = await Promise.race(feedStep ? [logStep, feedStep] : [logStep]);
+    for (;;) {
+      const taken = await take();
       if (taken.source === 'failed') throw taken.error;
       if (taken.source === 'log') {
         const { result } = taken;
-        if (result.done) {
-          logStep = null;
-          break;
-        }
+        if (result.done) break;
         while (held.length > 0 && held[0]!.logLength <= result.value.index) {
           const due = toSse(held.shift()!);
           if (due) yield due;
         }
         yield { id: String(result.value.index), data: result.value.line };
         next = result.value.index + 1;
-        logStep = step('log', lines.next());
+        request('log', lines.next());
         continue;
       }
       const { result } = taken;
-      if (result.done) {
-        feedStep = null;
-        continue;
-      }
+      if (result.done) continue;
       const item = result.value;
       if (isFeedMark(item)) {
         // Fell behind the feed (very rarely, for one job): the job as it is now replaces what was waiting.
@@ -82,7 +92,7 @@ export async function* jobLogStream(builder: Builder, id: string, from: number, 
       } else {
         held.push(item);
       }
-      feedStep = step('feed', feed.next());
+      request('feed', feed.next());
     }
     if (signal.aborted) return;
 
