@@ -221,40 +221,51 @@ describe('job lifecycle', () => {
     expect(calls).toBeLessThanOrEqual(6);
   });
 
-  it('caps a runaway log and says so in its last line', async () => {
+  it('caps a runaway log, keeping its first and its last lines and saying how many in between were dropped', async () => {
     const lines = Array.from({ length: 1_050 }, (_, i) => `line ${i}`);
     const { builder } = scriptedBuilder({ build: [{ log: lines }] }, { logs: { maxLines: 1_000, flushIntervalMs: 5 } });
     const { id } = await builder.submitBuild(BUILD);
     await settled(builder, id);
     const { lines: stored } = await builder.readLogs(id);
-    expect(stored).toHaveLength(1_001);
-    expect(stored[999]).toBe('line 999');
-    expect(stored[1_000]).toBe('[docker-builder] log limit of 1000 lines reached: 50 more lines were dropped');
+    // A tail of a tenth of the cap (100 lines); the head leaves room for it and for two lines of explanation.
+    expect(stored).toHaveLength(1_000);
+    expect(stored.slice(0, 898)).toEqual(lines.slice(0, 898));
+    expect(stored[898]).toBe('[docker-builder] log limit of 1000 lines reached: from here only the last 100 lines (up to 4 MiB) are kept; they appear when the job ends');
+    expect(stored[899]).toBe('[docker-builder] log limit of 1000 lines reached: 52 lines were dropped here; the last 100 lines of the log follow');
+    expect(stored.slice(900)).toEqual(lines.slice(950));
   });
 
-  it('caps a log by its bytes too, and says so in its last line: the line cap alone allows 100,000 lines of 16 KiB', async () => {
-    // 3-byte characters: 100 lines of 1,000 characters are 300,000 bytes; the budget holds 33 of them.
+  it('caps a log by its bytes too, the tail included: the line cap alone allows 100,000 lines of 16 KiB', async () => {
+    // 3-byte characters: 100 lines of 1,000 characters are about 300,000 bytes. The budget of
+    // 100,000 keeps a tenth for the tail (3 of these lines and a short one) and 512 bytes for the two
+    // lines of explanation; the head holds 29.
     const line = (i: number) => `${String(i).padStart(3, '0')}${'€'.repeat(997)}`;
     const lines = Array.from({ length: 100 }, (_, i) => line(i));
     const { builder } = scriptedBuilder({ build: [{ log: lines }, { log: 'short, but after the cap' }] }, { logs: { maxBytes: 100_000, flushIntervalMs: 5 } });
     const { id } = await builder.submitBuild(BUILD);
     await settled(builder, id);
     const { lines: stored } = await builder.readLogs(id);
-    expect(stored.slice(0, -1)).toEqual(lines.slice(0, 33));
-    expect(stored.at(-1)).toBe('[docker-builder] log limit of 100000 bytes reached: 68 more lines were dropped');
-    expect(stored.slice(0, -1).reduce((sum, l) => sum + Buffer.byteLength(l), 0)).toBeLessThanOrEqual(100_000);
+    expect(stored.slice(0, 29)).toEqual(lines.slice(0, 29));
+    expect(stored[29]).toBe('[docker-builder] log limit of 100000 bytes reached: from here only the last 1000 lines (up to 10000 bytes) are kept; they appear when the job ends');
+    expect(stored[30]).toBe('[docker-builder] log limit of 100000 bytes reached: 68 lines were dropped here; the last 4 lines of the log follow');
+    expect(stored.slice(31)).toEqual([...lines.slice(97), 'short, but after the cap']);
+    expect(stored.reduce((sum, l) => sum + Buffer.byteLength(l), 0)).toBeLessThanOrEqual(100_000);
   });
 
   it('keeps 64 MiB of log per job by default, and names the limit in MiB', async () => {
     expect(DEFAULT_LOG_LIMITS.maxBytes).toBe(64 * 1024 * 1024);
     const big = 'x'.repeat(16_384);
-    // 4,097 lines of 16 KiB are one line more than 64 MiB.
+    // 4,097 lines of 16 KiB are one line more than 64 MiB: the head holds 3,839 (60 MiB less 512
+    // bytes), the tail 256 (4 MiB), so 2 are dropped.
     const { builder } = scriptedBuilder({ build: [{ log: Array.from({ length: 4_097 }, () => big) }] }, { logs: { flushIntervalMs: 5 } });
     const { id } = await builder.submitBuild(BUILD);
     await settled(builder, id);
-    const { total, lines } = await builder.readLogs(id, { from: 4_096 });
+    const { total, lines } = await builder.readLogs(id, { from: 3_839, limit: 2 });
     expect(total).toBe(4_097);
-    expect(lines).toEqual(['[docker-builder] log limit of 64 MiB reached: 1 more line was dropped']);
+    expect(lines).toEqual([
+      '[docker-builder] log limit of 64 MiB reached: from here only the last 1000 lines (up to 4 MiB) are kept; they appear when the job ends',
+      '[docker-builder] log limit of 64 MiB reached: 2 lines were dropped here; the last 256 lines of the log follow',
+    ]);
   });
 
   it('sanitises lines: splits newlines, keeps what follows a carriage return, drops NUL, fixes broken UTF-16', async () => {

@@ -96,7 +96,7 @@ const EnvSchema = z.object({
       return key;
     })
     .optional(),
-  /** UTF-8 bytes of log kept per job (with the 100 000-line cap); the log's last line says when it was reached. */
+  /** UTF-8 bytes of log kept per job (with the 100 000-line cap); a capped log keeps its first and last lines (a tenth of this at most for the last) and says how many were dropped. */
   LOG_MAX_BYTES: wholeNumber(1024).default(64 * 1024 * 1024),
   /** Default image repository prefix, e.g. us-central1-docker.pkg.dev/PROJECT/REPO. */
   REGISTRY_PREFIX: z
