@@ -109,7 +109,8 @@ function normalise(actual: unknown, shown: unknown, ids: Map<string, string>): u
   const shownObject = (shown && typeof shown === 'object' ? shown : {}) as Record<string, unknown>;
   return Object.fromEntries(
     Object.entries(actual).map(([key, value]) => {
-      const isTime = key.endsWith('At') && typeof value === 'string' && typeof shownObject[key] === 'string';
+      // `createdAt`, `finishedAt`…, and a log run's `at`.
+      const isTime = (key === 'at' || key.endsWith('At')) && typeof value === 'string' && typeof shownObject[key] === 'string';
       return [key, isTime ? shownObject[key] : normalise(value, shownObject[key], ids)];
     }),
   );

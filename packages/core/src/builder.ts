@@ -24,9 +24,10 @@ import { reapExpiredLeases, startReaper, type Reaper } from './job-reaper.js';
 import type { LeaseTimings } from './job-lease.js';
 import type { ComponentHealth } from './ports/health.js';
 import type { CloseOptions, JobQueue, QueueHealth } from './ports/job-queue.js';
-import type { JobListQuery, JobPage, JobStore, LogEntry, LogSlice } from './ports/job-store.js';
+import type { JobCountQuery, JobCounts, JobListQuery, JobStore, LogEntry, LogSlice } from './ports/job-store.js';
 import type { FollowEventsOptions, JobFeedItem } from './ports/job-events.js';
 import type { Runner, RunnerMap } from './ports/runner.js';
+import { runnersReadiness, type RunnersReadiness } from './runner-status.js';
 import { CreateBuildPayload, CreateDeployPayload, type BuildSpec } from './schemas/payloads.js';
 import { parseOrThrow } from './schemas/parse.js';
 import { JobUserSchema } from './schemas/job-user.js';
@@ -75,6 +76,11 @@ export interface CancelOptions {
   by?: JobUser | null;
   /** Refuse (ForbiddenError) unless `by` submitted the job: what a `write` user may cancel. */
   onlyOwn?: boolean;
+  /**
+   * Cancel only a job that has not started (InvalidStateError otherwise, a running job is left
+   * alone): what "cancel the queued ones" means when one starts while the request is on its way.
+   */
+  onlyQueued?: boolean;
 }
 
 export interface SubmitResult {
@@ -82,6 +88,9 @@ export interface SubmitResult {
   /** False when the queue refused the job and this process runs it instead (the seed's fallback). */
   enqueued: boolean;
 }
+
+/** A job as the builder answers it: a queued one with its place in line, 1 for the next to start. */
+export type JobInLine = Job & { placeInLine?: number };
 
 export interface DebugInfo {
   store: ComponentHealth;
@@ -95,9 +104,12 @@ export interface Builder {
   readonly queue: JobQueue;
   submitBuild(payload: unknown, options?: SubmitBuildOptions): Promise<SubmitResult>;
   submitDeploy(payload: unknown, options?: SubmitOptions): Promise<SubmitResult>;
-  /** Throws JobNotFoundError. */
-  get(id: string): Promise<Job>;
-  list(query: JobListQuery): Promise<JobPage>;
+  /** Throws JobNotFoundError. A queued job comes with its place in line. */
+  get(id: string): Promise<JobInLine>;
+  /** Queued jobs come with their place in line. */
+  list(query: JobListQuery): Promise<{ jobs: JobInLine[]; nextCursor: string | null }>;
+  /** Jobs per state that match the filters. */
+  count(query: JobCountQuery): Promise<JobCounts>;
   /**
    * A queued job is cancelled at once; a running one is asked to stop. Throws on a finished job.
    * `by` is recorded as who cancelled; with `onlyOwn`, a job someone else submitted is refused.
@@ -116,6 +128,8 @@ export interface Builder {
   /** Ends or re-queues the jobs whose lease ran out, now (the reaper also does it every `reapIntervalMs`). */
   reap(): Promise<number>;
   debug(): Promise<DebugInfo>;
+  /** Per kind: no runner (null), or what would make its jobs fail now, worded for every user. */
+  readiness(): Promise<RunnersReadiness>;
   /** Stops the reaper, closes the queue and the fallback (running jobs get `deadlineMs`), then the store. */
   close(options?: CloseOptions): Promise<void>;
 }
@@ -150,7 +164,7 @@ export function createBuilder(options: BuilderOptions): Builder {
     if (!runners[kind]) {
       throw new RunnerUnavailableError(
         `This server has no ${kind} runner configured, so it cannot run ${kind === 'build' ? 'builds' : 'deploys'}. ` +
-          `Register one with createBuilder({ runners: { ${kind}: yourRunner } }); /api/_debug lists the runners this server has.`,
+          `Register one with createBuilder({ runners: { ${kind}: yourRunner } }) (the standalone server: add ${kind} to JOB_KINDS); GET /api/runners lists the kinds this server runs.`,
       );
     }
     const user = submitOptions.user ? parseOrThrow(JobUserSchema, submitOptions.user) : null;
@@ -212,6 +226,13 @@ export function createBuilder(options: BuilderOptions): Builder {
     return job;
   }
 
+  async function inLine(jobs: Job[]): Promise<JobInLine[]> {
+    const queued = jobs.filter((job) => job.state === 'queued').map((job) => job.id);
+    if (queued.length === 0) return jobs;
+    const places = await store.placesInLine(queued);
+    return jobs.map((job) => (places.has(job.id) ? { ...job, placeInLine: places.get(job.id)! } : job));
+  }
+
   return {
     store,
     queue,
@@ -224,8 +245,15 @@ export function createBuilder(options: BuilderOptions): Builder {
       return submit('build', spec, submitOptions, null);
     },
     submitDeploy: (payload, submitOptions = {}) => submit('deploy', parseOrThrow(CreateDeployPayload, payload), submitOptions, null),
-    get,
-    list: (query) => store.list(query),
+    async get(id) {
+      const [job] = await inLine([await get(id)]);
+      return job!;
+    },
+    async list(query) {
+      const page = await store.list(query);
+      return { jobs: await inLine(page.jobs), nextCursor: page.nextCursor };
+    },
+    count: (query) => store.count(query),
 
     async cancel(id, cancelOptions = {}) {
       const job = await get(id);
@@ -247,6 +275,10 @@ export function createBuilder(options: BuilderOptions): Builder {
           return cancelled;
         }
         // It started meanwhile: ask the runner to stop instead.
+      }
+      if (cancelOptions.onlyQueued) {
+        const current = await get(id);
+        throw new InvalidStateError(`Job ${id} is ${current.state}, not queued; it was left as it is.`);
       }
       const asked = await store.requestCancel(id, now().toISOString(), by);
       if (asked) return asked;
@@ -302,6 +334,8 @@ export function createBuilder(options: BuilderOptions): Builder {
       ]);
       return { store: storeHealth, queue: queueHealth, fallback: fallbackHealth, runners: { build, deploy } };
     },
+
+    readiness: () => runnersReadiness(runners, HEALTH_TIMEOUT_MS),
 
     async close(closeOptions) {
       await reaper?.stop();

@@ -3,7 +3,7 @@
  * payloads come from core. The OpenAPI document is generated from these and nothing else.
  */
 import { z } from 'zod';
-import { HEADLINE_ERROR_CHARS, JOB_KINDS, JOB_STATES, ROLES, StoredBuildSpec, StoredDeploySpec, isJobId, type ErrorCode } from '@docker-builder/core';
+import { HEADLINE_ERROR_CHARS, JOB_KINDS, JOB_STATES, MAX_SEARCH_LENGTH, ROLES, StoredBuildSpec, StoredDeploySpec, isJobId, unsafeTextReason, type ErrorCode } from '@docker-builder/core';
 import { STATUS_BY_CODE } from './error-response.js';
 import type { StreamEventDefinition } from './route-definition.js';
 
@@ -27,11 +27,47 @@ const integer = (min: number, max: number) =>
     .transform(Number)
     .pipe(z.number().int().min(min, { error: `must be at least ${min}` }).max(max, { error: `must be at most ${max}` }));
 
+const kindFilter = z.enum(JOB_KINDS as ['build', 'deploy'], { error: 'must be "build" or "deploy"' }).optional().describe('Only builds or only deploys.');
+
+const search = z
+  .string()
+  .trim()
+  .min(1, { error: 'must not be empty' })
+  .max(MAX_SEARCH_LENGTH, { error: `must be at most ${MAX_SEARCH_LENGTH} characters` })
+  .superRefine((text, ctx) => {
+    // No job is found by such text (every term is a validated name), and none of it belongs in a key name.
+    const reason = unsafeTextReason(text, { allowLeadingDash: true });
+    if (reason) ctx.addIssue({ code: 'custom', message: reason });
+  })
+  .optional()
+  .describe(
+    'Only jobs about this word, matched whole and without case: a service (`rag-service`), an image as written, its repository or ' +
+      'the repository\'s last part (`registry.example/team/rag-service:1.2`, `registry.example/team/rag-service`, `rag-service`), ' +
+      'or the id or name of the user who submitted the job.',
+  );
+
 export const ListQuery = z.strictObject({
   limit: integer(1, 200).optional().describe('Jobs per page, 1–200 (default 50).'),
   cursor: z.string().max(200).optional().describe('The `nextCursor` of the previous page.'),
   state: stateList.optional(),
-  kind: z.enum(JOB_KINDS as ['build', 'deploy'], { error: 'must be "build" or "deploy"' }).optional().describe('Only builds or only deploys.'),
+  kind: kindFilter,
+  q: search,
+  retryOf: jobId.optional().describe('Only the jobs that retry this one.'),
+});
+
+export const CancelQuery = z.strictObject({
+  onlyQueued: z
+    .enum(['true', 'false'], { error: 'must be "true" or "false"' })
+    .optional()
+    .describe('`true`: cancel the job only if it is still queued; a job that has started is left alone (409).'),
+});
+
+export const CountQuery = z.strictObject({ kind: kindFilter, q: search });
+
+export const JobCountsBody = z.object({
+  counts: z.object(Object.fromEntries(JOB_STATES.map((state) => [state, z.number().int().min(0)])) as Record<(typeof JOB_STATES)[number], z.ZodNumber>)
+    .describe('Jobs per state.'),
+  total: z.number().int().min(0).describe('All of them.'),
 });
 
 /** Log lines `GET /build/:id` returns unless asked for more: a job's log may be 100 000 lines. */
@@ -96,6 +132,13 @@ export const TarBuildQuery = z
 
 export const LogTextQuery = z.strictObject({
   download: z.enum(['1', 'true'], { error: 'must be 1 or true' }).optional().describe('Send as an attachment (a file download).'),
+  timestamps: z
+    .enum(['1', 'true'], { error: 'must be 1 or true' })
+    .optional()
+    .describe(
+      'Start each line with when it was stored (ISO 8601, UTC, milliseconds) and a space, as `docker logs -t` does. ' +
+        'Lines stored before times were kept (jobs migrated from the seed service) have none and are sent as they are.',
+    ),
 });
 
 export const SessionBody = z.object({
@@ -139,6 +182,7 @@ const jobFields = {
   attempt: z.number().int().min(0).describe('How many times a worker has taken the job (more than 1 after a lost worker).'),
   cancelRequestedAt: timestamp.nullable().describe('When cancelling was asked for while the job ran.'),
   cancelledBy: user.describe('Who cancelled the job, or asked it to stop; null when nobody did (or nobody signed in).'),
+  placeInLine: z.number().int().min(1).optional().describe('A queued job\'s place in line, 1 for the next to start, counting every queued job in submission order.'),
 };
 
 export const BuildJob = z
@@ -151,10 +195,24 @@ export const DeployJob = z
 /** A job as the API returns it: what `spec` holds depends on `kind`. */
 export const JobSummary = z.discriminatedUnion('kind', [BuildJob, DeployJob]).describe('A job, without its log: a build or a deploy, told apart by `kind`.');
 
+/** When a run of log lines was stored: each line has the time of the last run at or before it. */
+export const LogTimeBody = z
+  .object({
+    from: z.number().int().min(0).describe('Index of the run\'s first line.'),
+    at: timestamp.describe('When the run\'s lines were stored, by the store\'s clock (ISO 8601, UTC, milliseconds).'),
+  })
+  .describe('When a run of log lines was stored (one write: lines are stored in batches, about every 100 ms): every line from `from` up to the next run\'s has this time.');
+
 const logPage = {
   logs: z.array(z.string()).describe(`Log lines from \`logsFrom\`: at most \`logsLimit\` (default ${DEFAULT_LOG_PAGE_LINES}).`),
   logsNext: z.number().int().min(0).describe('Index after the last line returned.'),
   logsTotal: z.number().int().min(0).describe('Lines in the whole log.'),
+  logsTimes: z
+    .array(LogTimeBody)
+    .describe(
+      'When the lines of `logs` were stored, as runs in order, the first one from `logsFrom`: line `i` has the `at` of the last run whose `from` is at most `i`. ' +
+        'Lines before the first run have no time (stored before times were kept, as by jobs migrated from the seed service); empty when no line has one.',
+    ),
 };
 export const BuildJobWithLogs = BuildJob.extend(logPage).describe('A build job with a page of its log.');
 export const DeployJobWithLogs = DeployJob.extend(logPage).describe('A deploy job with a page of its log.');
@@ -217,6 +275,7 @@ const headlineFields = {
   user: jobFields.user,
   cancelledBy: jobFields.cancelledBy,
   retryOf: jobFields.retryOf,
+  placeInLine: z.number().int().min(1).optional().describe('On `created` and `requeued` only: the job\'s place in line as it joined, 1 for the next to start.'),
 };
 export const BuildHeadline = z
   .object({
@@ -301,6 +360,13 @@ export const LogStreamEnd = z
 /** What a log stream sends: routes.ts's logEvents, and sse.ts's error event. */
 export const LOG_STREAM_EVENTS = {
   message: { description: 'One log line; its `id` is the line\'s index.', data: z.string(), id: true, idPattern: '^\\d+$' },
+  time: {
+    description:
+      'When the lines from `from` on were stored, sent before the first of them: each `message` has the time of the last `time` before it. ' +
+        'The first line sent (also on a resumed stream) has one before it, unless it was stored before times were kept. No `id`.',
+    data: LogTimeBody,
+    json: true,
+  },
   state: {
     description:
       'First, the job as it is now; then each change of state (started, finished, queued again, asked to stop), after the lines the log had when it happened. No `id`: `Last-Event-ID` stays the last line\'s.',

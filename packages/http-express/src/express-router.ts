@@ -22,7 +22,7 @@ import { clientGoneSignal } from './client-gone.js';
 import { toErrorResponse } from './error-response.js';
 import { catchRejections } from './catch-rejections.js';
 import { bodyLimitBytes, jsonBody as readJsonBody } from './json-body.js';
-import { tarUploadHandler, type UploadOptions } from './tar-upload.js';
+import { DEFAULT_MAX_UPLOAD_BYTES, tarUploadHandler, type UploadOptions } from './tar-upload.js';
 import type { RouteDefinition } from './route-definition.js';
 
 export interface BuilderRouterOptions {
@@ -84,7 +84,7 @@ export interface AuditEntry {
 
 export function createBuilderRouter(builder: Builder, options: BuilderRouterOptions = {}): Router {
   const router = express.Router();
-  const routes = createRoutes(builder);
+  const routes = createRoutes(builder, { uploads: options.uploads ? { maxBytes: options.uploads.maxBytes ?? DEFAULT_MAX_UPLOAD_BYTES } : null });
   const jsonBody = readJsonBody(bodyLimitBytes(options.bodyLimit));
   const heartbeatMs = (options.sseHeartbeatSeconds ?? 15) * 1000;
 

@@ -32,6 +32,8 @@ export async function* jobEventStream(
       continue;
     }
     const wanted = (!filter.kind || item.job.kind === filter.kind) && (!filter.states?.length || filter.states.includes(item.job.state));
-    yield wanted ? { event: item.type, id: item.id, data: JSON.stringify(item.job) } : { id: item.id };
+    yield wanted
+      ? { event: item.type, id: item.id, data: JSON.stringify(item.placeInLine === undefined ? item.job : { ...item.job, placeInLine: item.placeInLine }) }
+      : { id: item.id };
   }
 }

@@ -3,7 +3,9 @@
  * page needs nothing else. First the job as it is now; then each line (`id`: its index) and each
  * change of the job, a change after the lines its log held when it happened (an event records
  * that length), so "PROGRESS 60" comes before the progress event it caused. State and progress
- * events carry no `id`: `Last-Event-ID` stays a line index, as clients before them expect.
+ * events carry no `id`: `Last-Event-ID` stays a line index, as clients before them expect. Nor
+ * does `time`, sent before a line whose time differs from the line before it (the first line
+ * sent has one too, so a resumed stream starts with the time of the run it resumes in).
  */
 import { isFeedMark, isTerminal, jobHeadline, type Builder, type JobEvent, type JobFeedItem, type JobHeadline, type LogEntry } from '@docker-builder/core';
 import type { SseEvent } from './route-definition.js';
@@ -63,6 +65,8 @@ export async function* jobLogStream(builder: Builder, id: string, from: number, 
     /** Events waiting for the lines before them. */
     const held: JobEvent[] = [];
     let next = from;
+    /** The time of the last line sent: a `time` event goes out only when it changes. */
+    let sentAt: number | undefined;
 
     for (;;) {
       const taken = await take();
@@ -74,8 +78,13 @@ export async function* jobLogStream(builder: Builder, id: string, from: number, 
           const due = toSse(held.shift()!);
           if (due) yield due;
         }
-        yield { id: String(result.value.index), data: result.value.line };
-        next = result.value.index + 1;
+        const { index, line, at } = result.value;
+        if (at !== undefined && at !== sentAt) {
+          sentAt = at;
+          yield { event: 'time', data: JSON.stringify({ from: index, at: new Date(at).toISOString() }) };
+        }
+        yield { id: String(index), data: line };
+        next = index + 1;
         request('log', lines.next());
         continue;
       }

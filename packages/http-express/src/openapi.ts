@@ -19,12 +19,14 @@ import {
   JobSummary,
   JobWithLogs,
   LogStreamEnd,
+  LogTimeBody,
   RetryBody,
   SessionBody,
   SubmitBody,
   TarBuildQuery,
 } from './api-schemas.js';
 import { STATUS_BY_CODE } from './error-response.js';
+import { RunnersBody } from './runner-schemas.js';
 import { componentRef, toComponents, toJsonSchema, toParameters, type JsonSchema } from './openapi-json-schema.js';
 import type { ResponseDefinition, RouteDefinition } from './route-definition.js';
 import { PACKAGE_VERSION } from './version.js';
@@ -44,8 +46,10 @@ const RESPONSE_NAMES = new Map<z.ZodType, string>([
   [RetryBody, 'Retried'],
   [SessionBody, 'Session'],
   [DebugBody, 'Debug'],
+  [RunnersBody, 'Runners'],
   [ErrorBodySchema, 'ErrorBody'],
   [LogStreamEnd, 'LogStreamEnd'],
+  [LogTimeBody, 'LogTime'],
   [JobHeadline, 'JobHeadline'],
   [BuildHeadline, 'BuildHeadline'],
   [DeployHeadline, 'DeployHeadline'],
@@ -99,7 +103,7 @@ export function createOpenApiDocument(routes: readonly RouteDefinition[], option
 
     const operation: Record<string, unknown> = {
       operationId: route.operationId,
-      tags: [route.path === '/_debug' || route.path === '/session' ? 'service' : 'jobs'],
+      tags: [['/_debug', '/session', '/runners'].includes(route.path) ? 'service' : 'jobs'],
       summary: route.summary,
       ...(route.description ? { description: route.description } : {}),
       parameters: [...toParameters(route.params, 'path'), ...toParameters(route.query, 'query'), ...toParameters(route.headers, 'header')],

@@ -1,5 +1,5 @@
 /** The Docker Builder HTTP API as a table: parse → call the builder → status and body. */
-import { CreateBuildPayload, CreateDeployPayload, isTerminal, roleAllows, type Builder, type ComponentHealth, type DebugInfo } from '@docker-builder/core';
+import { CreateBuildPayload, CreateDeployPayload, isTerminal, roleAllows, type Builder, type ComponentHealth, type DebugInfo, type LogTime } from '@docker-builder/core';
 import {
   DEFAULT_LOG_PAGE_LINES,
   DebugBody,
@@ -8,6 +8,9 @@ import {
   JobPageBody,
   JobQuery,
   JobWithLogs,
+  CancelQuery,
+  CountQuery,
+  JobCountsBody,
   ListQuery,
   LogStreamHeaders,
   LogStreamQuery,
@@ -24,6 +27,7 @@ import {
 import { jobEventStream } from './job-event-stream.js';
 import { jobLogStream } from './job-log-stream.js';
 import { defineRoute, type RouteDefinition } from './route-definition.js';
+import { createRunnerRoutes, type RunnerRouteOptions } from './runner-routes.js';
 import { PACKAGE_VERSION } from './version.js';
 
 const errors = (...statuses: number[]) =>
@@ -40,8 +44,9 @@ const ERROR_DESCRIPTIONS: Record<number, string> = {
   503: 'The store is unavailable; for a new job, also: no runner for its kind is configured, or the queue is unavailable.',
 };
 
-export function createRoutes(builder: Builder): RouteDefinition[] {
+export function createRoutes(builder: Builder, host: RunnerRouteOptions = {}): RouteDefinition[] {
   return [
+    ...createRunnerRoutes(builder, host),
     defineRoute({
       method: 'post',
       path: '/build',
@@ -73,8 +78,28 @@ export function createRoutes(builder: Builder): RouteDefinition[] {
       responses: { 200: { description: 'One page of jobs.', schema: JobPageBody }, ...errors(400, 401, 503) },
       handler: async ({ query }) => ({
         status: 200,
-        body: await builder.list({ limit: query.limit ?? 50, cursor: query.cursor ?? null, states: query.state, kind: query.kind }),
+        body: await builder.list({
+          limit: query.limit ?? 50,
+          cursor: query.cursor ?? null,
+          states: query.state,
+          kind: query.kind,
+          ...(query.q !== undefined ? { search: query.q } : {}),
+          ...(query.retryOf !== undefined ? { retryOf: query.retryOf } : {}),
+        }),
       }),
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/builds/counts',
+      operationId: 'countJobs',
+      summary: 'How many jobs are in each state',
+      description: 'For the same `kind` and `q` filters as the list, so a view can show what each state holds.',
+      query: CountQuery,
+      responses: { 200: { description: 'Jobs per state.', schema: JobCountsBody }, ...errors(400, 401, 503) },
+      handler: async ({ query }) => {
+        const counts = await builder.count({ kind: query.kind, ...(query.q !== undefined ? { search: query.q } : {}) });
+        return { status: 200, body: { counts, total: Object.values(counts).reduce((sum, count) => sum + count, 0) } };
+      },
     }),
     defineRoute({
       method: 'get',
@@ -84,14 +109,14 @@ export function createRoutes(builder: Builder): RouteDefinition[] {
       description:
         `The job, and its log from \`logsFrom\` (default 0): at most \`logsLimit\` lines (default ${DEFAULT_LOG_PAGE_LINES}). ` +
         'While `logsNext` < `logsTotal` there is more: ask again with `logsFrom=<logsNext>`, read the whole log as text from ' +
-        '`/build/{id}/logs.txt`, or follow it live from `/build/{id}/logs`.',
+        '`/build/{id}/logs.txt`, or follow it live from `/build/{id}/logs`. `logsTimes` says when those lines were stored.',
       params: JobIdParams,
       query: JobQuery,
       responses: { 200: { description: 'The job.', schema: JobWithLogs }, ...errors(400, 401, 404, 503) },
       handler: async ({ params, query }) => {
         const job = await builder.get(params.id);
         const logs = await builder.readLogs(params.id, { from: query.logsFrom ?? 0, limit: query.logsLimit ?? DEFAULT_LOG_PAGE_LINES });
-        return { status: 200, body: { ...job, logs: logs.lines, logsNext: logs.next, logsTotal: logs.total } };
+        return { status: 200, body: { ...job, logs: logs.lines, logsNext: logs.next, logsTotal: logs.total, logsTimes: logs.times.map(logTime) } };
       },
     }),
     defineRoute({
@@ -101,6 +126,7 @@ export function createRoutes(builder: Builder): RouteDefinition[] {
       summary: 'Follow a job\'s log live (Server-Sent Events)',
       description:
         'One `message` event per line, its `id` the line index, so EventSource resumes with `Last-Event-ID` without losing or repeating a line. ' +
+        'A `time` event before a line says when it and the lines after it were stored, until the next `time` (lines are stored in batches, about every 100 ms); a resumed stream starts with one too. ' +
         'A `state` event first (the job as it is now), then `state` and `progress` events as the job changes, each after the lines its log held when it changed: a job page needs nothing else. ' +
         'An `end` event with the final state closes the stream; a comment is sent every 15 s to keep proxies from closing it. ' +
         'If the log cannot be read once the stream has begun, an `error` event carries the JSON error body (`{"error":{"code","message"}}`) and the stream closes; ' +
@@ -149,7 +175,7 @@ export function createRoutes(builder: Builder): RouteDefinition[] {
       operationId: 'getJobLogText',
       summary: 'The whole log as plain text',
       description:
-        'Streamed as it is read from the store, never built in memory. `?download=1` sends it as a file. ' +
+        'Streamed as it is read from the store, never built in memory. `?download=1` sends it as a file; `?timestamps=1` starts each line with when it was stored, as `docker logs -t` does. ' +
         'If the log cannot be read once the body has begun, the connection is cut rather than the body ended, so a partial log never looks whole.',
       params: JobIdParams,
       query: LogTextQuery,
@@ -160,7 +186,7 @@ export function createRoutes(builder: Builder): RouteDefinition[] {
           status: 200,
           contentType: 'text/plain; charset=utf-8',
           headers: (query.download ? { 'Content-Disposition': `attachment; filename="job-${params.id}.log"` } : {}) as Record<string, string>,
-          text: (signal) => logText(builder, params.id, signal),
+          text: (signal) => logText(builder, params.id, Boolean(query.timestamps), signal),
         };
       },
     }),
@@ -172,15 +198,17 @@ export function createRoutes(builder: Builder): RouteDefinition[] {
       summary: 'Cancel a job',
       description:
         'A queued job is cancelled at once (200). A running one is asked to stop (202) and ends `cancelled` when its runner has stopped. ' +
-        'The job records who cancelled it (`cancelledBy`). A `write` user may cancel the jobs they submitted; cancelling anyone else\'s needs `admin` (403 otherwise).',
+        'The job records who cancelled it (`cancelledBy`). A `write` user may cancel the jobs they submitted; cancelling anyone else\'s needs `admin` (403 otherwise). ' +
+        'With `onlyQueued=true`, a job that is no longer queued is left alone (409): what cancelling "the queued jobs" of a list needs, when one may start meanwhile.',
       params: JobIdParams,
+      query: CancelQuery,
       responses: {
         200: { description: 'Cancelled.', schema: JobSummary },
         202: { description: 'Cancellation requested.', schema: JobSummary },
         ...errors(400, 401, 403, 404, 409, 503),
       },
-      handler: async ({ params, user, role }) => {
-        const job = await builder.cancel(params.id, { by: user, onlyOwn: !roleAllows(role, 'admin') });
+      handler: async ({ params, query, user, role }) => {
+        const job = await builder.cancel(params.id, { by: user, onlyOwn: !roleAllows(role, 'admin'), onlyQueued: query.onlyQueued === 'true' });
         return { status: isTerminal(job.state) ? 200 : 202, body: job };
       },
     }),
@@ -236,12 +264,23 @@ function withoutDetails(debug: DebugInfo): DebugInfo {
 
 const TEXT_PAGE = 1_000;
 
-async function* logText(builder: Builder, id: string, signal: AbortSignal): AsyncIterable<string> {
+/** A run of the log's times as the API gives it: ISO 8601 rather than milliseconds. */
+const logTime = (run: LogTime) => ({ from: run.from, at: new Date(run.at).toISOString() });
+
+async function* logText(builder: Builder, id: string, timestamps: boolean, signal: AbortSignal): AsyncIterable<string> {
   for (let from = 0; !signal.aborted; ) {
-    const { lines, next } = await builder.readLogs(id, { from, limit: TEXT_PAGE });
-    if (lines.length > 0) yield `${lines.join('\n')}\n`;
+    const { lines, next, times } = await builder.readLogs(id, { from, limit: TEXT_PAGE });
+    if (lines.length > 0) yield `${(timestamps ? stamped(lines, from, times) : lines).join('\n')}\n`;
     if (lines.length < TEXT_PAGE) return;
     from = next;
   }
 }
 
+/** `docker logs -t`'s way: each line after its time and a space; a line stored before times were kept, as it is. */
+function stamped(lines: string[], from: number, times: readonly LogTime[]): string[] {
+  let run = -1;
+  return lines.map((line, i) => {
+    while (run + 1 < times.length && times[run + 1]!.from <= from + i) run += 1;
+    return run >= 0 ? `${new Date(times[run]!.at).toISOString()} ${line}` : line;
+  });
+}

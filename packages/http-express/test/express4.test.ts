@@ -21,6 +21,8 @@ const SUITES: Record<string, () => Promise<unknown>> = {
   'host-body-parser': () => import('./host-body-parser.test.js'),
   'events': () => import('./events.test.js'),
   'log-stream-state': () => import('./log-stream-state.test.js'),
+  'runner-routes': () => import('./runner-routes.test.js'),
+  'job-queries': () => import('./job-queries.test.js'),
 };
 
 describe('on Express 4', async () => {

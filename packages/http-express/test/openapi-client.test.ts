@@ -45,7 +45,7 @@ function clientProgram(examples: ReturnType<typeof readmeExamples>): string {
   const literal = (value: unknown) => JSON.stringify(value, null, 2);
   const typed = (type: string, values: unknown[], name: string) => values.map((value, i) => `export const ${name}${i}: ${type} = ${literal(value)};`).join('\n');
   const job = examples.jobs[0] as Record<string, unknown>;
-  const { logs: _logs, logsNext: _next, logsTotal: _total, ...summary } = job;
+  const { logs: _logs, logsNext: _next, logsTotal: _total, logsTimes: _times, ...summary } = job;
   return `import type { components, paths } from './api.js';
 
 type Json<T> = T extends { content: { 'application/json': infer B } } ? B : never;

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Request } from 'express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ValidationError, type AuthenticatedUser, type BuildSpec, type Builder, type Runner } from '@docker-builder/core';
+import { ValidationError, type AuthenticatedUser, type BuildSpec, type Builder, type Runner, type RunnerReadiness } from '@docker-builder/core';
 import { createFaultyStore, createScriptedRunner, jobEnded, type FaultyStore } from '@docker-builder/core/testing';
 import { createMemoryJobStore } from '@docker-builder/store-memory';
 import { tarArchive } from '../../../test-support/tar-fixtures.js';
@@ -53,6 +53,23 @@ const README_DEPLOY = {
 /** 4 096 characters, the most a secret may have: sealed, it is longer. */
 const LONG_SECRET = `npm_${'x'.repeat(4092)}`;
 const UNKNOWN_JOB = '019a1b2c-3d4e-7f00-8a00-0123456789ab';
+/** What a Docker runner says with a context root that is not there, two git hosts and no registry. */
+const BUILD_READINESS: RunnerReadiness = {
+  problems: [
+    {
+      cause: 'The context root is not a directory on this server, so builds from a directory fail.',
+      fix: 'Point BUILD_CONTEXT_ROOT at the directory that holds the build contexts.',
+      settings: ['BUILD_CONTEXT_ROOT'],
+      detail: 'BUILD_CONTEXT_ROOT is /srv/contexts, which is not a directory here.',
+    },
+  ],
+  contexts: {
+    directory: { ok: false, problem: { cause: 'The context root is not a directory on this server.', fix: 'Point BUILD_CONTEXT_ROOT at it.', settings: ['BUILD_CONTEXT_ROOT'], detail: '/srv/contexts' } },
+    git: { ok: true, hosts: ['github.com', '*.example.com'], ssh: true },
+    upload: { ok: true },
+  },
+  push: { ok: false, problem: { cause: 'Pushing is off.', fix: 'Set REGISTRY_PREFIX or PUSH_ALLOW.', settings: ['REGISTRY_PREFIX', 'PUSH_ALLOW'] } },
+};
 
 let harness: Harness;
 let api: Conformance;
@@ -73,7 +90,7 @@ beforeAll(async () => {
       return steps;
     },
   });
-  const build: Runner<'build'> = { ...slowBuilds, validate: sealSecrets };
+  const build: Runner<'build'> = { ...slowBuilds, validate: sealSecrets, readiness: async () => BUILD_READINESS };
   const deploy = createScriptedRunner({
     kind: 'deploy',
     script: (spec, context) => [
@@ -104,6 +121,11 @@ afterAll(async () => {
 });
 
 const ended = (id: string) => jobEnded(harness.builder, id);
+/** Every documented operation but the document itself and its page. */
+const operationsNeedingCredentials = () =>
+  Object.entries(api.document.paths as Record<string, Record<string, unknown>>)
+    .filter(([template]) => template !== '/openapi.json' && template !== '/docs')
+    .reduce((sum, [, item]) => sum + Object.keys(item).length, 0);
 const tar = tarArchive([{ name: 'Dockerfile', body: 'FROM scratch\nCOPY greeting.txt /\n' }, { name: 'greeting.txt', body: 'hello\n' }]);
 
 describe('the OpenAPI document against the live API', () => {
@@ -139,16 +161,25 @@ describe('the OpenAPI document against the live API', () => {
     expect((await read(jobs.failed!)).state).toBe('error');
 
     const page = await api.request('get', '/build/{id}', { params: { id: jobs.json! }, query: { logsFrom: '1', logsLimit: '1' }, headers: as('rita') });
-    expect(page.body).toMatchObject({ logs: ['Step 2/2 : COPY . /'], logsNext: 2, logsTotal: 2 });
-    expect((await api.request('get', '/build/{id}', { params: { id: jobs.json! }, query: { logsLimit: '0' }, headers: as('rita') })).body.logs).toEqual([]);
+    // The page's times start at its first line: "Step 2/2" was stored in a batch of its own, after progress.
+    expect(page.body).toMatchObject({ logs: ['Step 2/2 : COPY . /'], logsNext: 2, logsTotal: 2, logsTimes: [{ from: 1, at: expect.any(String) }] });
+    expect((await api.request('get', '/build/{id}', { params: { id: jobs.json! }, query: { logsLimit: '0' }, headers: as('rita') })).body).toMatchObject({ logs: [], logsTimes: [] });
+    const deployed = (await api.request('get', '/build/{id}', { params: { id: jobs.deploy! }, headers: as('rita') })).body;
+    const stamped = await api.request('get', '/build/{id}/logs.txt', { params: { id: jobs.deploy! }, query: { timestamps: '1' }, headers: as('rita') });
+    // Like `docker logs -t`: each line after its time and a space.
+    expect(stamped.text).toBe(deployed.logs.map((line: string) => `${deployed.logsTimes[0].at} ${line}\n`).join(''));
+    expect((await api.request('get', '/build/{id}/logs.txt', { params: { id: jobs.deploy! }, query: { timestamps: 'yes' }, headers: as('rita') })).status).toBe(400);
     expect((await api.request('get', '/build/{id}/logs.txt', { params: { id: jobs.deploy! }, headers: as('rita') })).text).toMatch(/^rag-service -> /);
     const download = await api.request('get', '/build/{id}/logs.txt', { params: { id: jobs.failed! }, query: { download: '1' }, headers: as('rita') });
     expect(download.headers.get('content-disposition')).toMatch(/^attachment/);
     const stream = await api.request('get', '/build/{id}/logs', { params: { id: jobs.deploy! }, headers: as('rita') });
-    expect(stream.body.map((event: any) => event.event)).toEqual(['state', 'message', 'message', 'end']);
+    expect(stream.body.map((event: any) => event.event)).toEqual(['state', 'time', 'message', 'message', 'end']);
+    expect(JSON.parse(stream.body[1].data)).toEqual(deployed.logsTimes[0]);
     const resumed = await api.request('get', '/build/{id}/logs', { params: { id: jobs.deploy! }, headers: { ...as('rita'), 'Last-Event-ID': '0' } });
-    expect(resumed.body.map((event: any) => event.id ?? event.event)).toEqual(['state', '1', 'end']);
-    expect((await api.request('get', '/build/{id}/logs', { params: { id: jobs.json! }, query: { from: '1' }, headers: as('rita') })).body.map((event: any) => event.event)).toEqual(['state', 'message', 'end']);
+    // A resumed stream says first when the line it resumes at was stored.
+    expect(resumed.body.map((event: any) => event.id ?? event.event)).toEqual(['state', 'time', '1', 'end']);
+    expect(JSON.parse(resumed.body[1].data)).toEqual({ from: 1, at: deployed.logsTimes[0].at });
+    expect((await api.request('get', '/build/{id}/logs', { params: { id: jobs.json! }, query: { from: '1' }, headers: as('rita') })).body.map((event: any) => event.event)).toEqual(['state', 'time', 'message', 'end']);
   });
 
   it('lists jobs with filters and pages, as documented', async () => {
@@ -163,6 +194,15 @@ describe('the OpenAPI document against the live API', () => {
     const failed = await api.request('get', '/builds', { query: { state: ['error', 'cancelled'] }, headers: as('rita') });
     expect(failed.body.jobs.map((job: any) => job.id)).toContain(jobs.failed);
     expect((await api.request('get', '/builds', { query: { kind: 'deploy', limit: '200' }, headers: as('rita') })).body.jobs).toHaveLength(1);
+    const found = await api.request('get', '/builds', { query: { q: 'Agent-Service' }, headers: as('rita') });
+    expect(found.body.jobs.map((job: any) => job.id)).toEqual([jobs.deploy]);
+    const retries = await api.request('get', '/builds', { query: { retryOf: jobs.deploy! }, headers: as('rita') });
+    expect(retries.body.jobs.every((job: any) => job.retryOf === jobs.deploy)).toBe(true);
+    const counts = await api.request('get', '/builds/counts', { headers: as('rita') });
+    expect(counts.body.total).toBe(all.body.jobs.length);
+    expect(counts.body.counts.error).toBe(failed.body.jobs.filter((job: any) => job.state === 'error').length);
+    const deployCounts = await api.request('get', '/builds/counts', { query: { kind: 'deploy', q: 'rag-service' }, headers: as('rita') });
+    expect(deployCounts.body.total).toBe(1);
   });
 
   it('follows every job, and one job\'s state and progress in its log, as documented', async () => {
@@ -178,10 +218,13 @@ describe('the OpenAPI document against the live API', () => {
     const log = api.request('get', '/build/{id}/logs', { params: { id }, headers: rita });
     await expect.poll(following, { interval: 10, timeout: 5_000 }).toBe(1);
     slowBuilds.open('watched');
-    expect((await log).body.map((event: any) => (event.event === 'message' ? event.data : `${event.event} ${JSON.parse(event.data).state}`))).toEqual([
+    const label = (event: any) => (event.event === 'message' ? event.data : event.event === 'time' ? `time from ${JSON.parse(event.data).from}` : `${event.event} ${JSON.parse(event.data).state}`);
+    expect((await log).body.map(label)).toEqual([
       'state running',
+      'time from 0',
       'Step 1/2 : FROM scratch',
       'progress running',
+      'time from 1',
       'Step 2/2 : COPY . /',
       'state done',
       'end done',
@@ -206,6 +249,15 @@ describe('the OpenAPI document against the live API', () => {
     expect(admin.body.runners.build.details).toBeDefined();
     const reader = await api.request('get', '/_debug', { headers: as('rita') });
     expect(reader.body.runners.build).toEqual({ name: 'scripted', ok: true });
+
+    // What each kind needs, for every reader; the details for admins; the git hosts for writers.
+    const forAdmin = await api.request('get', '/runners', { headers: as('admin') });
+    expect(forAdmin.body.build).toMatchObject({ ok: false, problems: [{ detail: expect.any(String) }], contexts: { git: { hosts: ['github.com', '*.example.com'] }, upload: { maxBytes: 64 * 1024 } } });
+    expect(forAdmin.body.deploy).toEqual({ name: 'scripted', ok: true, problems: [] });
+    const forReader = await api.request('get', '/runners', { headers: as('rita') });
+    expect(JSON.stringify(forReader.body)).not.toContain('/srv/contexts');
+    expect(forReader.body.build.contexts.git.hosts).toBeUndefined();
+    expect((await api.request('get', '/runners', { headers: as('alice') })).body.build.contexts.git.hosts).toHaveLength(2);
   });
 
   it('cancels and retries, and refuses what may not be done, as documented', async () => {
@@ -238,9 +290,10 @@ describe('the OpenAPI document against the live API', () => {
     const rita = as('rita');
     expect(
       await statuses([
-        ...[{ limit: '0' }, { limit: '201' }, { limit: 'ten' }, { state: 'finished' }, { kind: 'image' }, { cursor: 'x'.repeat(201) }, { page: '2' }].map((query) =>
+        ...[{ limit: '0' }, { limit: '201' }, { limit: 'ten' }, { state: 'finished' }, { kind: 'image' }, { cursor: 'x'.repeat(201) }, { page: '2' }, { q: ' ' }, { q: 'rag\u0007' }, { retryOf: 'nope' }].map((query) =>
           api.request('get', '/builds', { query, headers: rita }),
         ),
+        ...[{ kind: 'image' }, { q: 'x'.repeat(257) }, { state: 'done' }].map((query) => api.request('get', '/builds/counts', { query, headers: rita })),
         api.request('get', '/build/{id}', { params: { id: 'not-a-job' }, headers: rita }),
         api.request('get', '/build/{id}', { params: { id }, query: { logsFrom: '-1' }, headers: rita }),
         api.request('get', '/build/{id}', { params: { id }, query: { logsLimit: '1000001' }, headers: rita }),
@@ -252,6 +305,7 @@ describe('the OpenAPI document against the live API', () => {
         api.request('get', '/events', { query: { kind: 'image' }, headers: rita }),
         api.request('get', '/events', { headers: { ...rita, 'Last-Event-ID': 'x'.repeat(101) } }),
         api.request('post', '/build/{id}/cancel', { params: { id: 'not-a-job' }, headers: as('alice') }),
+        api.request('post', '/build/{id}/cancel', { params: { id }, query: { onlyQueued: 'yes' }, headers: as('alice') }),
         api.request('post', '/build/{id}/retry', { params: { id: 'not-a-job' }, headers: as('alice') }),
         api.request('post', '/build', { headers: as('alice'), json: '{"service": ' }),
         api.request('post', '/build', { headers: as('alice'), json: { service: 'rag-service', no_cache: true } }),
@@ -259,7 +313,7 @@ describe('the OpenAPI document against the live API', () => {
         api.request('post', '/build', { headers: { ...as('alice'), 'Content-Type': 'application/x-tar' }, query: { push: 'false' }, body: tar }),
         api.request('post', '/build', { headers: { ...as('alice'), 'Content-Type': 'application/x-tar' }, query: { service: 'hello' }, body: Buffer.from('not a tar archive') }),
       ]),
-    ).toEqual(Array(24).fill(400));
+    ).toEqual(Array(31).fill(400));
 
     expect(
       await statuses([
@@ -306,7 +360,7 @@ describe('the OpenAPI document against the live API', () => {
         }
       }
     }
-    expect(secured).toBe(11);
+    expect(secured).toBe(operationsNeedingCredentials());
   });
 
   it('answers one upload too many with 503 and Retry-After, as documented', async () => {
@@ -333,7 +387,7 @@ describe('the OpenAPI document against the live API', () => {
 
   it('answers 503 while the store is unavailable, and 500 when something unexpected breaks', async () => {
     const id = jobs.deploy!;
-    const unavailable = async (method: 'get' | 'list' | 'create' | 'lastEventId', request: () => Promise<{ status: number }>) => {
+    const unavailable = async (method: 'get' | 'list' | 'count' | 'create' | 'lastEventId', request: () => Promise<{ status: number }>) => {
       const heal = store.inject({ method, times: 1 });
       try {
         return (await request()).status;
@@ -343,6 +397,7 @@ describe('the OpenAPI document against the live API', () => {
     };
     expect([
       await unavailable('list', () => api.request('get', '/builds', { headers: as('rita') })),
+      await unavailable('count', () => api.request('get', '/builds/counts', { headers: as('rita') })),
       await unavailable('get', () => api.request('get', '/build/{id}', { params: { id }, headers: as('rita') })),
       await unavailable('get', () => api.request('get', '/build/{id}/logs', { params: { id }, headers: as('rita') })),
       await unavailable('get', () => api.request('get', '/build/{id}/logs.txt', { params: { id }, headers: as('rita') })),
@@ -354,7 +409,7 @@ describe('the OpenAPI document against the live API', () => {
       await unavailable('create', () =>
         api.request('post', '/build', { headers: { ...as('alice'), 'Content-Type': 'application/x-tar' }, query: { service: 'hello' }, body: tar }),
       ),
-    ]).toEqual(Array(10).fill(503));
+    ]).toEqual(Array(11).fill(503));
 
     // An auth hook that throws: every operation that calls it answers 500 with the error body.
     let secured = 0;
@@ -367,7 +422,7 @@ describe('the OpenAPI document against the live API', () => {
         expect(response.body.error.code).toBe('INTERNAL');
       }
     }
-    expect(secured).toBe(11);
+    expect(secured).toBe(operationsNeedingCredentials());
 
     for (const name of ['get', 'list', 'submitBuild', 'submitDeploy', 'debug', 'retry', 'cancel']) broken.add(name);
     try {

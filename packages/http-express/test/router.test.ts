@@ -176,10 +176,14 @@ describe('live logs (Server-Sent Events)', () => {
     expect(response.headers.get('x-accel-buffering')).toBe('no');
     expect(response.headers.get('cache-control')).toContain('no-cache');
     const job = (event: (typeof events)[number]) => JSON.parse(event.data) as { id: string; state: string; progress: number };
-    expect(events.map((e) => (e.event === 'state' ? `state ${job(e).state}` : e))).toEqual([
+    const time = (event: (typeof events)[number]) => JSON.parse(event.data) as { from: number; at: string };
+    expect(events.map((e) => (e.event === 'state' ? `state ${job(e).state}` : e.event === 'time' ? `time from ${time(e).from}` : e))).toEqual([
       'state running',
+      // One time per batch the runner's lines were stored in: "three" came after the gate.
+      'time from 0',
       { id: '0', event: 'message', data: 'one' },
       { id: '1', event: 'message', data: 'two' },
+      'time from 2',
       { id: '2', event: 'message', data: 'three' },
       'state done',
       { event: 'end', data: JSON.stringify({ state: 'done', error: null, progress: 100 }) },
@@ -211,9 +215,12 @@ describe('live logs (Server-Sent Events)', () => {
     const id = (await postJson(`${harness.url}/build`, { service: 'x' })).body.id;
     await finished(id);
     const { events } = await readEvents(`${harness.url}/build/${id}/logs?from=2`);
-    expect(events.filter((e) => e.event !== 'state').map((e) => e.data)).toEqual(['c', JSON.stringify({ state: 'done', error: null, progress: 100 })]);
-    // A finished job: its state once, first, as it is now.
-    expect(events.map((e) => e.event)).toEqual(['state', 'message', 'end']);
+    expect(events.filter((e) => e.event === 'message' || e.event === 'end').map((e) => e.data)).toEqual(['c', JSON.stringify({ state: 'done', error: null, progress: 100 })]);
+    // A finished job: its state once, first, as it is now; then the time of the line it starts at.
+    expect(events.map((e) => e.event)).toEqual(['state', 'time', 'message', 'end']);
+    const { logsTimes } = (await getJson(`${harness.url}/build/${id}`)).body as { logsTimes: Array<{ from: number; at: string }> };
+    expect(logsTimes).toEqual([{ from: 0, at: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/) }]);
+    expect(JSON.parse(events[1]!.data)).toEqual({ from: 2, at: logsTimes[0]!.at });
   });
 
   it('sends heartbeat comments while a job is quiet', async () => {
@@ -367,8 +374,10 @@ describe('OpenAPI and docs', () => {
         '/build/{id}/logs.txt',
         '/build/{id}/retry',
         '/builds',
+        '/builds/counts',
         '/deploy-services',
         '/events',
+        '/runners',
         '/session',
         '/openapi.json',
         '/docs',
@@ -383,7 +392,7 @@ describe('OpenAPI and docs', () => {
     expect(deploy.responses['202'].content['application/json'].schema).toEqual({ $ref: '#/components/schemas/Submitted' });
     expect(body.components.schemas.Submitted.properties).toHaveProperty('enqueued');
     const list = body.paths['/builds'].get;
-    expect(list.parameters.map((p: any) => p.name).sort()).toEqual(['cursor', 'kind', 'limit', 'state']);
+    expect(list.parameters.map((p: any) => p.name).sort()).toEqual(['cursor', 'kind', 'limit', 'q', 'retryOf', 'state']);
     expect(body.paths['/build/{id}'].get.parameters).toContainEqual(expect.objectContaining({ name: 'id', in: 'path', required: true }));
   });
 

@@ -14,6 +14,7 @@ import type { ComponentHealth, Runner } from '@docker-builder/core';
 import { execa } from 'execa';
 import { createOutputReader, type HostRecap } from './ansible-output.js';
 import { describeSignal, failureMessage } from './failure-message.js';
+import { deployReadiness } from './deploy-readiness.js';
 import { ALLOWED_ENV, passedServerEnv, passthroughNameProblem, runnerEnv } from './playbook-env.js';
 import { findPlaybook, missingPlaybookMessage } from './playbook-location.js';
 import { NOT_EXECUTABLE_EXIT, NOT_FOUND_EXIT, startSupervisedPlaybook } from './supervised-playbook.js';
@@ -187,6 +188,10 @@ export function createAnsibleRunner(options: AnsibleRunnerOptions = {}): Runner<
           environment: Object.keys(baseEnv).sort(),
         },
       };
+    },
+    async readiness() {
+      const [playbook, version] = await Promise.all([findPlaybook(location), ansibleVersion()]);
+      return deployReadiness({ binary, binaryFound: version !== null, playbook, location });
     },
   };
 }

@@ -41,6 +41,7 @@ describe('AnsibleRunner', () => {
       if (!processes && files.length === 0) return null;
       return [processes && `still running: ${processes}`, files.length > 0 && `left in the vars directory: ${files.join(', ')}`].filter(Boolean).join('; ');
     },
+    makeBrokenRunner: () => runner({ ansiblePlaybook: 'ansible-playbook-not-installed' }),
   });
 
   it('runs the seed playbook with the seed payload: the tag lines, PROGRESS 100, Simulation complete', async () => {
@@ -90,6 +91,14 @@ describe('AnsibleRunner', () => {
     expect(health.ok).toBe(false);
     expect(health.message).toContain('install ansible-core');
     expect(health.message).toContain('/nonexistent/playbook.yml does not exist');
+  }, 30_000);
+
+  it('tells every user what stops deploys, naming ANSIBLE_PLAYBOOK and PLAYBOOK, the paths for admins only', async () => {
+    expect(await runner().readiness!()).toEqual({ problems: [] });
+    const { problems } = await runner({ ansiblePlaybook: 'ansible-playbook-not-installed', playbook: '/nonexistent/deploy/playbook.yml' }).readiness!();
+    expect(problems.map((problem) => problem.settings)).toEqual([['ANSIBLE_PLAYBOOK'], ['PLAYBOOK']]);
+    expect(problems[1]!.detail).toContain('/nonexistent/deploy/playbook.yml does not exist');
+    for (const { cause, fix } of problems) expect(`${cause} ${fix}`).not.toMatch(/nonexistent|not-installed/);
   }, 30_000);
 
   it('reports ansible-playbook --version and the resolved playbook in health', async () => {

@@ -54,7 +54,7 @@ function engineRemote(context: string): string {
 }
 
 async function uploadedContext(uploadId: string, options: ContextOptions): Promise<PreparedContext> {
-  if (!options.uploadsDir) throw new ContextError('This runner has no uploads directory configured, so it cannot build an uploaded context.');
+  if (!options.uploadsDir) throw new ContextError("This runner has no uploads directory, so it cannot build an uploaded context: set UPLOADS_DIR (the Docker runner's uploadsDir).");
   const file = uploadPath(options.uploadsDir, uploadId);
   const size = await stat(file).then(
     (s) => s.size,
@@ -71,9 +71,13 @@ async function uploadedContext(uploadId: string, options: ContextOptions): Promi
 }
 
 async function directoryContext(context: string, dockerfile: string, options: ContextOptions): Promise<PreparedContext> {
-  if (!options.contextRoot) throw new ContextError('This runner has no context root configured, so it cannot build from a directory.');
+  if (!options.contextRoot) {
+    throw new ContextError(
+      "This server has no context root, so it cannot build from a directory: set BUILD_CONTEXT_ROOT (the Docker runner's contextRoot) to the directory that holds the build contexts, or build from a git URL or an uploaded archive.",
+    );
+  }
   const root = await realpath(options.contextRoot).catch(() => {
-    throw new ContextError(`The context root ${options.contextRoot} does not exist on the build host.`);
+    throw new ContextError(`The context root ${options.contextRoot} does not exist on the build host: point BUILD_CONTEXT_ROOT at the directory that holds the build contexts.`);
   });
   const directory = await realpath(path.resolve(root, context)).catch(() => {
     throw new ContextError(`The build context "${context}" does not exist under the context root.`);

@@ -1,6 +1,7 @@
 /**
- * What a build may reach, by the server's configuration: the git hosts a context may be cloned
- * from (and whether over ssh), and the repositories an image may be tagged and pushed as.
+ * What a build may reach, by the server's configuration: whether a context may be a directory
+ * (only under a context root) or an upload, the git hosts a context may be cloned from (and
+ * whether over ssh), and the repositories an image may be tagged and pushed as.
  * Checked when a job is submitted (`Runner.validate`, so a refused spec is never stored) and
  * again just before the engine is called. Messages name the setting that would allow it.
  */
@@ -8,6 +9,10 @@ import { formatPath, isGitUrl, parseGitUrl, parseImageReference, type BuildSpec,
 import { registryHost } from './registry-auth.js';
 
 export interface BuildPolicyOptions {
+  /** Directory contexts are refused without it. */
+  contextRoot?: string;
+  /** Uploaded contexts are refused without it. */
+  uploadsDir?: string;
   /** `host`, `host:port` or `*.domain` (any subdomain); a host without a port allows the scheme's default port only. */
   gitHosts?: readonly string[];
   allowSshGit?: boolean;
@@ -76,9 +81,20 @@ export function createBuildPolicy(options: BuildPolicyOptions): BuildPolicy {
     summary: { gitHosts: hostRules.map(formatHostRule), allowSshGit: Boolean(options.allowSshGit), pushAllow: pushRules.map((rule) => rule.text) },
     check(spec) {
       const issues: FieldIssue[] = [];
-      if (isGitUrl(spec.context)) {
+      if (spec.upload) {
+        if (!options.uploadsDir) {
+          issues.push({ path: 'upload', message: "uploaded contexts are refused on this server: the Docker runner has no uploadsDir (set UPLOADS_DIR, the directory the server stores archives in)" });
+        }
+      } else if (isGitUrl(spec.context)) {
         const issue = gitIssue(spec.context);
         if (issue) issues.push({ path: 'context', message: issue });
+      } else if (!options.contextRoot) {
+        // Refused here rather than failing at run time: nothing would ever build it.
+        issues.push({
+          path: 'context',
+          message:
+            "directory contexts are refused on this server, which has no context root: set BUILD_CONTEXT_ROOT (the Docker runner's contextRoot) to the directory that holds them, or build from a git URL or an uploaded archive",
+        });
       }
       const repository = repositoryOf(spec);
       const field = spec.image ? 'image' : 'service';

@@ -5,11 +5,12 @@
  * makes the engine stop the build and remove its containers. What a build may reach (git
  * hosts, repositories, secrets) is this runner's configuration, checked at submit and again here.
  */
-import { ValidationError, formatPath, type BuildSpec, type ComponentHealth, type FieldIssue, type RunContext, type Runner } from '@docker-builder/core';
+import { ValidationError, formatPath, type BuildSpec, type ComponentHealth, type FieldIssue, type RunContext, type Runner, type RunnerProblem } from '@docker-builder/core';
 import type Dockerode from 'dockerode';
 import { rm } from 'node:fs/promises';
 import { ContextError, prepareContext, uploadPath, type PreparedContext } from './build-context.js';
 import { createBuildPolicy } from './build-policy.js';
+import { buildReadiness, engineProblem } from './build-readiness.js';
 import { stepProgress } from './build-progress.js';
 import { EngineError, createLineAssembler, followEngineStream } from './engine-stream.js';
 import { credentialsFor, type AuthConfig, type RegistryCredentials } from './registry-auth.js';
@@ -70,6 +71,18 @@ export function createDockerRunner(options: DockerRunnerOptions): Runner<'build'
   const credentials = { registryAuth: options.registryAuth, dockerConfigPath: options.dockerConfigPath };
   const policy = createBuildPolicy(options);
   const sealer = options.secretsKey ? createSecretSealer(options.secretsKey) : null;
+
+  /** The engine's version, or why it did not answer: what health and readiness both report. */
+  const askEngine = async (): Promise<{ version: Dockerode.DockerVersion; problem?: undefined } | { problem: RunnerProblem }> => {
+    const signal = AbortSignal.timeout(ENGINE_ANSWER_MS);
+    try {
+      return { version: await versionOf(docker, signal) };
+    } catch (error) {
+      // A host that drops packets never refuses: it is as unreachable as one that does.
+      const reason = signal.aborted ? `no answer within ${ENGINE_ANSWER_MS / 1000} s` : (error as Error).message;
+      return { problem: engineProblem(describeHost(docker), reason) };
+    }
+  };
 
   /** The server's rules, and what it can do with secret build arguments. */
   const issuesOf = (spec: BuildSpec): FieldIssue[] => {
@@ -163,43 +176,47 @@ export function createDockerRunner(options: DockerRunnerOptions): Runner<'build'
       if (spec.upload && options.uploadsDir) await rm(uploadPath(options.uploadsDir, spec.upload), { force: true });
     },
     async health(): Promise<ComponentHealth> {
-      try {
-        const version = await docker.version();
-        return {
-          name,
-          ok: true,
-          details: {
-            engine: describeHost(docker),
-            reachable: true,
-            version: version.Version,
-            apiVersion: version.ApiVersion,
-            os: version.Os,
-            arch: version.Arch,
-            contextRoot: options.contextRoot ?? null,
-            registryPrefix: options.registryPrefix ?? null,
-            ...policy.summary,
-            secretBuildArgs: sealer ? `sealed (key ${sealer.keyId})` : 'refused (no secretsKey)',
-          },
-        };
-      } catch (error) {
-        return {
-          name,
-          ok: false,
-          message: unreachableMessage(describeHost(docker), (error as Error).message),
-          details: { engine: describeHost(docker), reachable: false },
-        };
+      const answer = await askEngine();
+      if (answer.problem) {
+        return { name, ok: false, message: answer.problem.detail, details: { engine: describeHost(docker), reachable: false } };
       }
+      const { version } = answer;
+      return {
+        name,
+        ok: true,
+        details: {
+          engine: describeHost(docker),
+          reachable: true,
+          version: version.Version,
+          apiVersion: version.ApiVersion,
+          os: version.Os,
+          arch: version.Arch,
+          contextRoot: options.contextRoot ?? null,
+          registryPrefix: options.registryPrefix ?? null,
+          ...policy.summary,
+          secretBuildArgs: sealer ? `sealed (key ${sealer.keyId})` : 'refused (no secretsKey)',
+        },
+      };
     },
+    readiness: () =>
+      buildReadiness({
+        probeEngine: async () => (await askEngine()).problem ?? null,
+        contextRoot: options.contextRoot,
+        uploadsDir: options.uploadsDir,
+        gitHosts: policy.summary.gitHosts,
+        allowSshGit: policy.summary.allowSshGit,
+        canPush: policy.summary.pushAllow.length > 0,
+      }),
   };
 }
 
-/** What to change, by the server's setting names, for the usual reasons an engine does not answer. */
-function unreachableMessage(engine: string, error: string): string {
-  const reason = error.replace(/^\(HTTP code \d+\) [^-]*- /, '').trim().replace(/\.$/, '');
-  const prefix = `The Docker engine at ${engine} is unreachable: ${reason}.`;
-  if (/HTTP request to an HTTPS server/i.test(reason)) return `${prefix} It speaks TLS: set DOCKER_TLS_VERIFY=1 and DOCKER_CERT_PATH (a directory of ca.pem, cert.pem and key.pem).`;
-  if (/certificate|SSL|TLS|alert/i.test(reason)) return `${prefix} Check the certificates in DOCKER_CERT_PATH: ca.pem must have signed the engine's certificate, and cert.pem/key.pem must be a client certificate the engine's CA signed.`;
-  return `${prefix} Set DOCKER_HOST or mount the engine's socket.`;
+/** Less than the builder's 3 s health timeout, so an engine that never answers is named as such. */
+const ENGINE_ANSWER_MS = 2_500;
+
+/** dockerode takes an abort signal here, though its types do not say so: the request is cut, not left hanging. */
+function versionOf(docker: Dockerode, abortSignal: AbortSignal): Promise<Dockerode.DockerVersion> {
+  const version = docker.version as unknown as (this: Dockerode, options: { abortSignal: AbortSignal }) => Promise<Dockerode.DockerVersion>;
+  return version.call(docker, { abortSignal });
 }
 
 async function build(

@@ -13,6 +13,8 @@ import { createMemoryJobStore } from '@docker-builder/store-memory';
 import { createDockerRunner, type DockerRunnerOptions } from '@docker-builder/runner-docker';
 
 const NO_ENGINE = 'unix:///nonexistent/docker.sock';
+/** Directory contexts are refused without a context root; submit-time checks never look inside it. */
+const ROOT = '/nonexistent/contexts';
 
 /** Stands in for dockerode: records each build's options and fails it, as an engine that refused would. */
 function recordingDocker() {
@@ -30,7 +32,7 @@ function recordingDocker() {
 }
 
 function setup(options: Partial<DockerRunnerOptions> = {}) {
-  const runner = createDockerRunner({ dockerHost: NO_ENGINE, ...options });
+  const runner = createDockerRunner({ dockerHost: NO_ENGINE, contextRoot: ROOT, ...options });
   const store = createMemoryJobStore();
   const builder = createBuilder({ store, runners: { build: runner }, logs: { flushIntervalMs: 5 } });
   const refusal = async (payload: Record<string, unknown>) => {
@@ -149,6 +151,7 @@ describe('pushes', () => {
   it('accepts images under REGISTRY_PREFIX and PUSH_ALLOW entries, however the registry is spelled', async () => {
     const runner = createDockerRunner({
       dockerHost: NO_ENGINE,
+      contextRoot: ROOT,
       registryPrefix: 'registry.example.com/team',
       pushAllow: ['registry.example.com/shared/base', 'ghcr.io/acme/*', 'library/nginx', 'localhost:5000/*'],
     });
@@ -166,7 +169,7 @@ describe('pushes', () => {
     ]) {
       expect(() => runner.validate!(buildSpec({ push: true, ...(image ? { image } : {}) })), String(image)).not.toThrow();
     }
-    const onlyHub = createDockerRunner({ dockerHost: NO_ENGINE, pushAllow: ['acme/*'] });
+    const onlyHub = createDockerRunner({ dockerHost: NO_ENGINE, contextRoot: ROOT, pushAllow: ['acme/*'] });
     expect(() => onlyHub.validate!(buildSpec({ push: true, image: 'docker.io/acme/app' }))).not.toThrow();
     expect(() => onlyHub.validate!(buildSpec({ push: true, service: 'app' }))).toThrow(/"app" is not a repository this server builds for/);
   });
@@ -192,7 +195,7 @@ describe('secret build arguments', () => {
     const key = randomBytes(32);
     const { docker, builds } = recordingDocker();
     const store = createMemoryJobStore();
-    const builder = createBuilder({ store, runners: { build: createDockerRunner({ docker, secretsKey: key, gitHosts: ['github.com'] }) }, logs: { flushIntervalMs: 5 } });
+    const builder = createBuilder({ store, runners: { build: createDockerRunner({ docker, contextRoot: ROOT, secretsKey: key, gitHosts: ['github.com'] }) }, logs: { flushIntervalMs: 5 } });
     const { id } = await builder.submitBuild({
       service: 'app',
       context: 'https://github.com/team/repo.git',
@@ -221,8 +224,8 @@ describe('secret build arguments', () => {
 
   it('refuse to build with a value sealed under another key, for another argument, or never sealed', async () => {
     const { docker, builds } = recordingDocker();
-    const runner: Runner<'build'> = createDockerRunner({ docker, secretsKey: randomBytes(32) });
-    const other: Runner<'build'> = createDockerRunner({ docker, secretsKey: randomBytes(32) });
+    const runner: Runner<'build'> = createDockerRunner({ docker, contextRoot: ROOT, secretsKey: randomBytes(32) });
+    const other: Runner<'build'> = createDockerRunner({ docker, contextRoot: ROOT, secretsKey: randomBytes(32) });
     const sealedElsewhere = (await other.validate!(buildSpec({ secretBuildArgs: { NPM_TOKEN: SECRET } })))!;
     await expect(runner.run(sealedElsewhere, recordingContext())).rejects.toThrow(/was sealed with another SECRETS_KEY \(key [0-9a-f]{8}; this process has key [0-9a-f]{8}\)/);
 
@@ -231,7 +234,7 @@ describe('secret build arguments', () => {
     await expect(runner.run(swapped, recordingContext())).rejects.toThrow('the secret build argument OTHER could not be opened');
 
     await expect(runner.run(buildSpec({ secretBuildArgs: { NPM_TOKEN: SECRET } }), recordingContext())).rejects.toThrow('was not sealed');
-    await expect(createDockerRunner({ docker }).run(moved, recordingContext())).rejects.toThrow('has no SECRETS_KEY');
+    await expect(createDockerRunner({ docker, contextRoot: ROOT }).run(moved, recordingContext())).rejects.toThrow('has no SECRETS_KEY');
     expect(builds).toEqual([]);
   });
 

@@ -12,6 +12,7 @@ import { startDockerEngine, startRegistry, type DockerEngine, type Registry } fr
 import { makeContextRoot } from './contexts.js';
 import { startHttpsGitHosts, type HttpsGitHosts } from '../../../test-support/https-git.js';
 import { BASE_IMAGE } from '../../../test-support/docker-engine.js';
+import { freePort } from '../../../test-support/free-port.js';
 
 let engine: DockerEngine;
 let registry: Registry;
@@ -64,6 +65,17 @@ describe('DockerRunner', () => {
     },
     abortAfterMs: 1_500,
     timeoutMs: 60_000,
+    // No engine listens there: a closed port on loopback.
+    makeBrokenRunner: async () => createDockerRunner({ dockerHost: `tcp://127.0.0.1:${await freePort()}`, contextRoot }),
+  });
+
+  it('is ready, with every context source and pushes, when it is configured for them and the engine answers', async () => {
+    const readiness = await runner({ gitHosts: ['git.test'], uploadsDir: contextRoot }).readiness!();
+    expect(readiness).toEqual({
+      problems: [],
+      contexts: { directory: { ok: true }, git: { ok: true, hosts: ['git.test'], ssh: false }, upload: { ok: true } },
+      push: { ok: true },
+    });
   });
 
   it('builds a multi-stage Dockerfile with a build arg and a target, pushes it, and the pulled image runs', async () => {

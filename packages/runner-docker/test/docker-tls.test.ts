@@ -52,6 +52,10 @@ describe('a Docker engine over TLS (DOCKER_TLS_VERIFY, DOCKER_CERT_PATH)', () =>
     expect(health.message).toBe(
       `The Docker engine at ${tcpHost} is unreachable: Client sent an HTTP request to an HTTPS server. It speaks TLS: set DOCKER_TLS_VERIFY=1 and DOCKER_CERT_PATH (a directory of ca.pem, cert.pem and key.pem).`,
     );
+    // Every user is told which settings, without the address.
+    const { problems } = await createDockerRunner({ dockerHost: tcpHost }).readiness!();
+    expect(problems).toEqual([expect.objectContaining({ settings: ['DOCKER_TLS_VERIFY', 'DOCKER_CERT_PATH'], detail: health.message })]);
+    expect(`${problems[0]!.cause} ${problems[0]!.fix}`).not.toContain(tcpHost.replace('tcp://', ''));
   });
 
   it('with certificates of another CA: refused both ways, and the message says to check DOCKER_CERT_PATH', async () => {

@@ -24,6 +24,8 @@ const list = (problem: (entry: string) => string | null) =>
     })
     .default([]);
 
+const JOB_KINDS = ['build', 'deploy'] as const;
+
 const EnvSchema = z.object({
   HOST: z.string().min(1).default('127.0.0.1'),
   /** A file of hashed API tokens (docker-builder-token create writes it); re-read on change and on SIGHUP. */
@@ -62,6 +64,19 @@ const EnvSchema = z.object({
   LEASE_SECONDS: wholeNumber(3).default(30),
   /** How many times a job whose worker was lost is queued again; 0 ends it in error. Same value on servers and workers. */
   RETRY_LOST_JOBS: wholeNumber(0).default(0),
+  /**
+   * The kinds of job this process runs (build, deploy, or both, the default); a kind left out has
+   * no runner: it is refused (503) and hidden in the UI. The same value on servers and workers.
+   */
+  JOB_KINDS: z
+    .string()
+    .transform((value) => value.split(',').map((entry) => entry.trim()).filter(Boolean))
+    .pipe(
+      z
+        .array(z.enum(JOB_KINDS, { error: `each must be one of ${JOB_KINDS.join(', ')}` }))
+        .min(1, { error: `must name at least one of ${JOB_KINDS.join(', ')}` }),
+    )
+    .default([...JOB_KINDS]),
   /** The Docker engine builds run on: unix://, tcp:// or ssh:// (default: the local socket). */
   DOCKER_HOST: z.string().regex(/^(unix|tcp|ssh|https?):\/\//, { error: 'must be a unix://, tcp://, ssh:// or https:// address' }).optional(),
   /** TLS to a tcp:// DOCKER_HOST, as the docker CLI reads them: verify the engine with DOCKER_CERT_PATH/ca.pem and log in with its cert.pem and key.pem. */

@@ -12,33 +12,43 @@ import { PLAYBOOK_CANDIDATES, createAnsibleRunner } from '@docker-builder/runner
 import { fileURLToPath } from 'node:url';
 import type { ServerConfig } from './config.js';
 
+/** The runners of the kinds JOB_KINDS names; a kind left out has none, so it is refused and hidden. */
 export function createRunners(config: ServerConfig): RunnerMap {
+  const runs = (kind: 'build' | 'deploy') => config.JOB_KINDS.includes(kind);
   return {
-    build: createDockerRunner({
-      dockerHost: config.DOCKER_HOST,
-      dockerTls: dockerTls(config),
-      contextRoot: config.BUILD_CONTEXT_ROOT,
-      uploadsDir: uploadsDir(config),
-      registryPrefix: config.REGISTRY_PREFIX,
-      pushAllow: config.PUSH_ALLOW,
-      gitHosts: config.GIT_HOSTS,
-      allowSshGit: config.GIT_ALLOW_SSH,
-      secretsKey: config.SECRETS_KEY,
-      dockerConfigPath: dockerConfigPath(config),
-    }),
-    deploy: createAnsibleRunner({
-      playbook: config.PLAYBOOK ?? bundledPlaybookUnlessLocal(),
-      inventory: config.ANSIBLE_INVENTORY,
-      limit: config.ANSIBLE_LIMIT,
-      ansiblePlaybook: config.ANSIBLE_PLAYBOOK,
-      timeoutMs: config.DEPLOY_TIMEOUT_SECONDS * 1000,
-      // Read once, as the runner is made at start: its ANSIBLE_* variables and the listed names
-      // reach the playbook, but not this server's own settings that only look like ansible's.
-      serverEnv: { ...process.env, ANSIBLE_PLAYBOOK: undefined, ANSIBLE_LIMIT: undefined, ANSIBLE_EXTRA_ARGS: undefined },
-      passthroughEnv: config.DEPLOY_ENV_PASSTHROUGH,
-      extraArgs: config.ANSIBLE_EXTRA_ARGS,
-    }),
+    ...(runs('build') ? { build: buildRunner(config) } : {}),
+    ...(runs('deploy') ? { deploy: deployRunner(config) } : {}),
   };
+}
+
+function buildRunner(config: ServerConfig) {
+  return createDockerRunner({
+    dockerHost: config.DOCKER_HOST,
+    dockerTls: dockerTls(config),
+    contextRoot: config.BUILD_CONTEXT_ROOT,
+    uploadsDir: uploadsDir(config),
+    registryPrefix: config.REGISTRY_PREFIX,
+    pushAllow: config.PUSH_ALLOW,
+    gitHosts: config.GIT_HOSTS,
+    allowSshGit: config.GIT_ALLOW_SSH,
+    secretsKey: config.SECRETS_KEY,
+    dockerConfigPath: dockerConfigPath(config),
+  });
+}
+
+function deployRunner(config: ServerConfig) {
+  return createAnsibleRunner({
+    playbook: config.PLAYBOOK ?? bundledPlaybookUnlessLocal(),
+    inventory: config.ANSIBLE_INVENTORY,
+    limit: config.ANSIBLE_LIMIT,
+    ansiblePlaybook: config.ANSIBLE_PLAYBOOK,
+    timeoutMs: config.DEPLOY_TIMEOUT_SECONDS * 1000,
+    // Read once, as the runner is made at start: its ANSIBLE_* variables and the listed names
+    // reach the playbook, but not this server's own settings that only look like ansible's.
+    serverEnv: { ...process.env, ANSIBLE_PLAYBOOK: undefined, ANSIBLE_LIMIT: undefined, ANSIBLE_EXTRA_ARGS: undefined },
+    passthroughEnv: config.DEPLOY_ENV_PASSTHROUGH,
+    extraArgs: config.ANSIBLE_EXTRA_ARGS,
+  });
 }
 
 /**

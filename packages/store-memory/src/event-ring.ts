@@ -15,7 +15,7 @@ import {
 } from '@docker-builder/core';
 
 export interface EventRing {
-  record(type: JobEventType, job: Job, logLength: number): void;
+  record(type: JobEventType, job: Job, logLength: number, placeInLine?: number): void;
   follow(options: FollowEventsOptions, snapshot: (jobId: string) => { job: Job; logLength: number } | null): AsyncGenerator<JobFeedItem>;
   lastId(): string;
   /** Followers now: for health details, and for tests to see that none were left behind. */
@@ -64,9 +64,9 @@ export function createEventRing(maxEvents = DEFAULT_MAX_EVENTS): EventRing {
   };
 
   return {
-    record(type, job, logLength) {
+    record(type, job, logLength, placeInLine) {
       newest += 1;
-      ring[newest % maxEvents] = { id: idOf(newest), type, job: jobHeadline(job), logLength };
+      ring[newest % maxEvents] = { id: idOf(newest), type, job: jobHeadline(job), logLength, ...(placeInLine !== undefined ? { placeInLine } : {}) };
       wake(everyJob);
       wake(oneJob.get(job.id));
     },

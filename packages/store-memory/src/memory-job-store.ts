@@ -1,12 +1,10 @@
 /**
  * The in-memory JobStore: the embedded default. Everything lives in this process and is
- * gone when it exits. Jobs are kept in id order (ids sort by creation time), so a page of
- * the newest jobs is a binary search and a short walk, however many jobs there are.
+ * gone when it exits. Lists, counts and places in line: memory-job-queries.ts; logs and their
+ * times: memory-job-log.ts.
  */
 import {
   JobNotFoundError,
-  decodeJobCursor,
-  encodeJobCursor,
   ValidationError,
   assertTransition,
   initialJob,
@@ -15,6 +13,8 @@ import {
   type DeployMetadata,
   type Fence,
   type Job,
+  type JobCountQuery,
+  type JobCounts,
   type JobListQuery,
   type JobPage,
   type JobStore,
@@ -24,10 +24,12 @@ import {
   type NewJob,
 } from '@docker-builder/core';
 import { createEventRing } from './event-ring.js';
+import { createMemoryJobQueries } from './memory-job-queries.js';
+import { createMemoryJobLog, type MemoryJobLog } from './memory-job-log.js';
 
 export interface MemoryJobStoreOptions {
   name?: string;
-  /** The clock leases are measured by, in milliseconds; default Date.now. */
+  /** The clock leases and log times are measured by, in milliseconds; default Date.now. */
   clock?: () => number;
   /** Job events kept for followers to resume from (a ring buffer); default 10 000. */
   maxEvents?: number;
@@ -35,7 +37,7 @@ export interface MemoryJobStoreOptions {
 
 interface Entry {
   job: Job;
-  logs: string[];
+  logs: MemoryJobLog;
   deploy: DeployMetadata | null;
   /** When the lease runs out (clock ms); null once the job has ended or when it never had one. */
   leaseUntil: number | null;
@@ -53,8 +55,7 @@ export function createMemoryJobStore(options: MemoryJobStoreOptions = {}): JobSt
     if (e.leaseUntil === null) leased.delete(e);
     else leased.add(e);
   };
-  /** Ids in ascending order, which is creation order. */
-  const order: string[] = [];
+  const queries = createMemoryJobQueries((id) => entries.get(id)!.job);
   const events = createEventRing(options.maxEvents);
 
   const entry = (id: string): Entry => {
@@ -86,11 +87,11 @@ export function createMemoryJobStore(options: MemoryJobStoreOptions = {}): JobSt
       if (entries.has(input.id)) throw new ValidationError([{ path: 'id', message: `job ${input.id} already exists` }]);
       const job = initialJob(input);
       const deploy = job.kind === 'deploy' ? { mappings: { ...job.spec.mappings }, user: job.user } : null;
-      const e: Entry = { job: structuredClone(job), logs: [], deploy, listeners: new Set(), leaseUntil: null };
+      const e: Entry = { job: structuredClone(job), logs: createMemoryJobLog(clock), deploy, listeners: new Set(), leaseUntil: null };
       setLease(e, createOptions.leaseMs);
       entries.set(job.id, e);
-      order.splice(bound(order, job.id, true), 0, job.id);
-      events.record('created', e.job, 0);
+      queries.add(job);
+      events.record('created', e.job, 0, queries.placesInLine([job.id]).get(job.id));
       return job;
     },
 
@@ -100,23 +101,15 @@ export function createMemoryJobStore(options: MemoryJobStoreOptions = {}): JobSt
     },
 
     async list(query: JobListQuery): Promise<JobPage> {
-      const limit = Math.max(1, Math.floor(query.limit));
-      let position = order.length - 1;
-      if (query.cursor) position = bound(order, decodeJobCursor(query.cursor)) - 1;
-      const matches = (job: Job) =>
-        (!query.kind || job.kind === query.kind) && (!query.states?.length || query.states.includes(job.state));
-      const jobs: Job[] = [];
-      let more = false;
-      for (; position >= 0; position -= 1) {
-        const job = entries.get(order[position]!)!.job;
-        if (!matches(job)) continue;
-        if (jobs.length === limit) {
-          more = true;
-          break;
-        }
-        jobs.push(structuredClone(job));
-      }
-      return { jobs, nextCursor: more ? encodeJobCursor(jobs[jobs.length - 1]!.id) : null };
+      return queries.list(query);
+    },
+
+    async count(query: JobCountQuery): Promise<JobCounts> {
+      return queries.count(query);
+    },
+
+    async placesInLine(ids) {
+      return queries.placesInLine(ids);
     },
 
     async transition(id, change: JobTransition) {
@@ -127,7 +120,7 @@ export function createMemoryJobStore(options: MemoryJobStoreOptions = {}): JobSt
       if (change.ifLeaseExpired && (e.leaseUntil === null || e.leaseUntil > clock())) return null;
       assertTransition(e.job.state, change.to);
       const job = e.job;
-      for (const line of change.logs ?? []) e.logs.push(line);
+      e.logs.append(change.logs ?? []);
       job.state = change.to;
       if (change.to === 'running') {
         job.attempt += 1;
@@ -139,7 +132,9 @@ export function createMemoryJobStore(options: MemoryJobStoreOptions = {}): JobSt
       if (change.result !== undefined) job.result = structuredClone(change.result);
       if (change.progress !== undefined) job.progress = change.progress;
       if (change.cancelledBy !== undefined) job.cancelledBy = change.cancelledBy === null ? null : { ...change.cancelledBy };
-      events.record(change.to === 'running' ? 'started' : change.to === 'queued' ? 'requeued' : 'finished', job, e.logs.length);
+      queries.moved(job);
+      const place = change.to === 'queued' ? queries.placesInLine([id]).get(id) : undefined;
+      events.record(change.to === 'running' ? 'started' : change.to === 'queued' ? 'requeued' : 'finished', job, e.logs.length, place);
       notify(e);
       return structuredClone(job);
     },
@@ -194,7 +189,7 @@ export function createMemoryJobStore(options: MemoryJobStoreOptions = {}): JobSt
       const e = entry(id);
       // A fenced write belongs to a running attempt; once the job is queued again it is refused too.
       if (fenced(e, fence) || isTerminal(e.job.state) || (fence && e.job.state !== 'running')) return null;
-      for (const line of lines) e.logs.push(line);
+      e.logs.append(lines);
       if (lines.length > 0) notify(e);
       return e.logs.length;
     },
@@ -202,8 +197,8 @@ export function createMemoryJobStore(options: MemoryJobStoreOptions = {}): JobSt
     async readLogs(id, { from, limit }): Promise<LogSlice> {
       const { logs } = entry(id);
       const start = Math.max(0, from);
-      const lines = logs.slice(start, limit === undefined ? undefined : start + Math.max(0, limit));
-      return { lines, next: start + lines.length, total: logs.length };
+      const { lines, times } = logs.slice(start, limit);
+      return { lines, next: start + lines.length, total: logs.length, times };
     },
 
     async *followLogs(id, { from, signal }): AsyncGenerator<LogEntry> {
@@ -211,7 +206,7 @@ export function createMemoryJobStore(options: MemoryJobStoreOptions = {}): JobSt
       let next = Math.max(0, from);
       while (!signal?.aborted) {
         while (next < e.logs.length) {
-          yield { index: next, line: e.logs[next]! };
+          yield e.logs.entry(next)!;
           next += 1;
           if (signal?.aborted) return;
         }
@@ -242,17 +237,4 @@ export function createMemoryJobStore(options: MemoryJobStoreOptions = {}): JobSt
       for (const e of entries.values()) notify(e);
     },
   };
-}
-
-
-/** First index whose value is >= `value` (or > `value` when `after`): binary search. */
-function bound(sorted: readonly string[], value: string, after = false): number {
-  let lo = 0;
-  let hi = sorted.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (sorted[mid]! < value || (after && sorted[mid] === value)) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
 }

@@ -20,7 +20,9 @@ export function entryFields(entry: StreamEntry): HeadlineFields {
 export function toJobEvent(id: string, fields: HeadlineFields, subject: JobSubject): JobEvent | null {
   const type = fields.type as JobEventType;
   if (!JOB_EVENT_TYPES.includes(type) || !fields.job) return null;
-  return { id, type, job: toHeadline(fields, subject), logLength: Number(fields.logs ?? 0) };
+  const event: JobEvent = { id, type, job: toHeadline(fields, subject), logLength: Number(fields.logs ?? 0) };
+  if (fields.placeInLine) event.placeInLine = Number(fields.placeInLine);
+  return event;
 }
 
 export function toHeadline(fields: HeadlineFields, subject: JobSubject): JobHeadline {

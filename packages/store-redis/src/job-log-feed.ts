@@ -5,12 +5,15 @@
  * behind than the window reaches reads the lines it missed itself (log-follow-hub.ts), so a
  * client that stops reading holds back no one and holds no memory but its position.
  */
-import { isTerminal, type JobState, type LogEntry } from '@docker-builder/core';
+import { isTerminal, type JobState, type LogEntry, type LogTime } from '@docker-builder/core';
 import type { ChangeListener } from './job-notifications.js';
+import { lineTimes } from './log-times.js';
 
-/** One read of the reader: lines from a position, and the job's state seen in the same transaction. */
+/** One read of the reader: lines from a position, when they were stored, and the job's state seen in the same transaction. */
 export interface FeedRead {
   lines: string[];
+  /** The runs over these lines (log-times.ts's `logTimesOf`). */
+  times: LogTime[];
   /** Null when the job is gone (expired or deleted). */
   state: string | null;
 }
@@ -22,7 +25,7 @@ export interface JobLogFeedOptions {
   read(from: number, signal: AbortSignal): Promise<FeedRead | undefined>;
   /** Subscribes to the job's changes; the subscription is in place when it resolves. */
   listen(): Promise<ChangeListener>;
-  toEntry(index: number, line: string): LogEntry;
+  toEntry(index: number, line: string, at: number | undefined): LogEntry;
   pollMs: number;
   pageLines: number;
   /** The most lines kept for followers that have not taken them yet. */
@@ -107,10 +110,11 @@ export function createJobLogFeed(options: JobLogFeedOptions): JobLogFeed {
     }
   };
 
-  const append = (lines: string[]) => {
+  const append = ({ lines, times }: FeedRead) => {
     if (lines.length === 0) return;
     const from = end();
-    for (let i = 0; i < lines.length; i += 1) entries.push(options.toEntry(from + i, lines[i]!));
+    const at = lineTimes(times, from, lines.length);
+    for (let i = 0; i < lines.length; i += 1) entries.push(options.toEntry(from + i, lines[i]!, at[i]));
     trim();
     notify();
   };
@@ -133,7 +137,7 @@ export function createJobLogFeed(options: JobLogFeedOptions): JobLogFeed {
         if (stopped) break;
         const read = await options.read(end(), halt.signal);
         if (read === undefined || stopped) break;
-        append(read.lines);
+        append(read);
         if (read.lines.length === pageLines) continue;
         // The lines and the state come from one transaction, so "ended" here means "and these were the last".
         if (read.state === null || isTerminal(read.state as JobState)) {

@@ -17,10 +17,26 @@ export interface StoreKeys {
   index(kind: JobKind, state: JobState): string;
   /** All index sets, in the order the Lua scripts expect (kind-major, then state). */
   allIndexes: string[];
+  /** Sorted set per search term (see core's jobSearchTerms), all scores 0: the jobs a search finds. */
+  term(term: string): string;
+  /** Sorted set, all scores 0: the jobs that retry this one. */
+  retries(id: string): string;
+  /**
+   * Sorted set of finished jobs by when retention removes them (ms, by Redis's clock), and a hash
+   * of the sets each is indexed in: what the sweep takes them out of once they are gone.
+   */
+  expiring: string;
+  expiringIndexes: string;
   /** Hash: the job's fields. */
   job(id: string): string;
   /** List: the job's log, one line per element. */
   logs(id: string): string;
+  /**
+   * Sorted set: when the log's lines were stored, one member per append (`<from>:<ms>`, scored by
+   * `from`, the index of its first line; the time by Redis's clock). A line's time is the run at
+   * or before it: one ZREVRANGEBYSCORE, as cheap at line 100,000 as at line 100.
+   */
+  logTimes(id: string): string;
   /** Hash: `mappings` (JSON) and `user` of a deploy, as the seed stored them. */
   deploy(id: string): string;
   /** Pub/sub channel: "logs", "state", "progress" or "cancel" when the job changes. */
@@ -35,8 +51,13 @@ export function storeKeys(prefix: string): StoreKeys {
     jobEvents: `${prefix}jobs:events`,
     index,
     allIndexes: JOB_KINDS.flatMap((kind) => JOB_STATES.map((state) => index(kind, state))),
+    term: (term) => `${prefix}jobs:term:${term}`,
+    retries: (id) => `${prefix}job:${id}:retries`,
+    expiring: `${prefix}jobs:expiring`,
+    expiringIndexes: `${prefix}jobs:expiring:indexes`,
     job: (id) => `${prefix}job:${id}`,
     logs: (id) => `${prefix}job:${id}:logs`,
+    logTimes: (id) => `${prefix}job:${id}:logtimes`,
     deploy: (id) => `${prefix}deploy:${id}`,
     events: (id) => `${prefix}job:${id}:events`,
   };

@@ -4,7 +4,9 @@
  * on one running job cost one read per change, not a hundred. A follower that starts behind
  * that reader, or falls further behind it than its window reaches, reads the lines it lacks
  * itself, a page at a time, then takes the rest from the reader again; indexes make the seam
- * exact (log-follow-hub.test.ts follows from many offsets at once and compares).
+ * exact (log-follow-hub.test.ts follows from many offsets at once and compares). Every read
+ * takes the lines' times in the same transaction (log-times.ts), so entries carry them at no
+ * extra round trip, for the reader's followers and for one reading on its own alike.
  */
 import { JobNotFoundError, StoreUnavailableError, type LogEntry } from '@docker-builder/core';
 import type { Redis } from 'ioredis';
@@ -13,6 +15,7 @@ import { createJobLogFeed, type FeedRead, type JobLogFeed } from './job-log-feed
 import type { JobNotifications } from './job-notifications.js';
 import type { StoreKeys } from './keys.js';
 import { readWaitingOutOutage } from './outage-wait.js';
+import { lineTimes, logTimesOf, readLogTimes } from './log-times.js';
 
 export interface LogFollowHubOptions {
   redis: Redis;
@@ -56,7 +59,15 @@ export function createLogFollowHub(options: LogFollowHubOptions): LogFollowHub {
     if (feed.stopped && feed.followers === 0) live.delete(feed);
   };
   // An entry is read once and handed to every follower: frozen, so no consumer can change another's.
-  const toEntry = (index: number, line: string): LogEntry => Object.freeze({ index, line });
+  const toEntry = (index: number, line: string, at: number | undefined): LogEntry => Object.freeze(at === undefined ? { index, line } : { index, line, at });
+
+  /** Up to `count` lines from `from`, their times, and (with `state`) the job's state, in one transaction. */
+  const readLines = async (id: string, from: number, count: number, state: boolean): Promise<FeedRead> => {
+    const transaction = readLogTimes(redis.multi().lrange(keys.logs(id), from, from + count - 1), keys.logTimes(id), from, count);
+    if (state) transaction.hget(keys.job(id), 'state');
+    const [lines, atOrBefore, inside, jobState] = (await guard(() => execChecked(transaction))) as [string[], string[], string[], (string | null)?];
+    return { lines, times: logTimesOf(atOrBefore, inside, from, lines.length), state: jobState ?? null };
+  };
 
   const feedFor = (id: string, start: number): JobLogFeed => {
     const current = feeds.get(id);
@@ -70,15 +81,7 @@ export function createLogFollowHub(options: LogFollowHubOptions): LogFollowHub {
       toEntry,
       listen: () => options.notifications.listen(keys.events(id)),
       read: (from, signal) =>
-        readWaitingOutOutage(
-          async (): Promise<FeedRead> => {
-            const [lines, state] = (await guard(() =>
-              execChecked(redis.multi().lrange(keys.logs(id), from, from + pageLines - 1).hget(keys.job(id), 'state')),
-            )) as [string[], string | null];
-            return { lines, state };
-          },
-          { pollMs, outageMs, signals: [signal] },
-        ),
+        readWaitingOutOutage(() => readLines(id, from, pageLines, true), { pollMs, outageMs, signals: [signal] }),
       onStopped: () => {
         if (feeds.get(id) === feed) feeds.delete(id);
         forget(feed);
@@ -95,13 +98,13 @@ export function createLogFollowHub(options: LogFollowHubOptions): LogFollowHub {
 
   /** Lines [from, from + count) for a follower behind the reader; they exist, since the reader passed them. */
   const readPage = async (id: string, from: number, count: number, signal: AbortSignal | undefined) => {
-    const lines = await readWaitingOutOutage(() => guard(() => redis.lrange(keys.logs(id), from, from + count - 1)), {
+    const read = await readWaitingOutOutage(() => readLines(id, from, count, false), {
       pollMs,
       outageMs,
       signals: [signal, closing.signal],
     });
     if (closing.signal.aborted && !signal?.aborted) throw closed;
-    return lines;
+    return read;
   };
 
   return {
@@ -120,10 +123,11 @@ export function createLogFollowHub(options: LogFollowHubOptions): LogFollowHub {
       try {
         while (!signal?.aborted) {
           if (follower.cursor < feed.start) {
-            const lines = await readPage(id, follower.cursor, Math.min(pageLines, feed.start - follower.cursor), signal);
+            const read = await readPage(id, follower.cursor, Math.min(pageLines, feed.start - follower.cursor), signal);
             // Nothing where the reader already read: the log was deleted (retention), as the reader will find.
-            if (lines === undefined || lines.length === 0) return;
-            for (const line of lines) {
+            if (read === undefined || read.lines.length === 0) return;
+            const at = lineTimes(read.times, follower.cursor, read.lines.length);
+            for (const [i, line] of read.lines.entries()) {
               if (handed >= turnLines) {
                 handed = 0;
                 await nextTurn();
@@ -131,7 +135,7 @@ export function createLogFollowHub(options: LogFollowHubOptions): LogFollowHub {
               const index = follower.cursor;
               follower.cursor += 1;
               handed += 1;
-              yield toEntry(index, line);
+              yield toEntry(index, line, at[i]);
               if (signal?.aborted) return;
             }
             continue;

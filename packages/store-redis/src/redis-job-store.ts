@@ -1,13 +1,12 @@
 /**
- * The Redis JobStore. Appending a log line is one RPUSH (O(1) at line 1 or line 1,000,000);
+ * The Redis JobStore. Appending log lines is one RPUSH, and one ZADD for when (the same cost at
+ * line 1 or line 1,000,000);
  * listing the newest jobs walks a sorted set from the top (the same cost with 100 or
  * 1,000,000 jobs); every state change is an atomic Lua script. Logs are followed live from
  * any process through pub/sub notifications, with polling as the safety net.
  */
 import {
   JobNotFoundError,
-  decodeJobCursor,
-  encodeJobCursor,
   StoreUnavailableError,
   ValidationError,
   assertTransition,
@@ -17,10 +16,6 @@ import {
   type ComponentHealth,
   type DeployMetadata,
   type ExpiredLease,
-  type Job,
-  type JobKind,
-  type JobListQuery,
-  type JobPage,
   type JobState,
   type JobStore,
   type JobTransition,
@@ -34,7 +29,9 @@ import { createRedisJobEvents } from './redis-job-events.js';
 import { createLogFollowHub } from './log-follow-hub.js';
 import { storeKeys } from './keys.js';
 import { storeScripts } from './scripts.js';
+import { createRedisJobQueries } from './redis-job-queries.js';
 import { execChecked } from './checked-replies.js';
+import { logTimesOf, readLogTimes } from './log-times.js';
 
 export interface RedisJobStoreOptions {
   /** A Redis URL (the store opens and closes its own connection) or an ioredis instance (yours to close). */
@@ -96,6 +93,8 @@ export function createRedisJobStore(options: RedisJobStoreOptions): JobStore & {
     pageLines: LOG_PAGE,
   });
 
+  const queries = createRedisJobQueries({ redis, keys, scripts, prefix });
+
   const readJob = async (id: string) => fromHash(await redis.hgetall(keys.job(id)));
   const mustExist = async (id: string) => {
     if (!(await redis.exists(keys.job(id)))) throw new JobNotFoundError(id);
@@ -113,9 +112,18 @@ export function createRedisJobStore(options: RedisJobStoreOptions): JobStore & {
       guard(async () => {
         const job = initialJob(input);
         const deploy = job.kind === 'deploy' ? JSON.stringify(job.spec.mappings) : '';
+        const indexes = queries.indexesOf(job);
         const created = await scripts.create(
-          [keys.job(job.id), keys.ids, keys.index(job.kind, 'queued'), keys.deploy(job.id), keys.leases, keys.jobEvents],
-          [job.id, deploy, JSON.stringify(job.user), leaseArg(createOptions.leaseMs), maxEvents, ...toHashFields(job)],
+          [
+            keys.job(job.id), keys.ids, keys.index(job.kind, 'queued'), keys.deploy(job.id), keys.leases, keys.jobEvents,
+            keys.index(job.kind === 'build' ? 'deploy' : 'build', 'queued'), keys.job(job.retryOf ?? job.id), ...indexes,
+          ],
+          [
+            job.id, deploy, JSON.stringify(job.user), leaseArg(createOptions.leaseMs), maxEvents, job.retryOf ? '1' : '0',
+            ...toHashFields(job),
+            // The sets it is found by, one per line: what the sweep takes it out of once retention removes it.
+            'indexedIn', indexes.join('\n'),
+          ],
         );
         if (created !== 1) throw new ValidationError([{ path: 'id', message: `job ${job.id} already exists` }]);
         return job;
@@ -123,44 +131,15 @@ export function createRedisJobStore(options: RedisJobStoreOptions): JobStore & {
 
     get: (id) => guard(() => readJob(id)),
 
-    list: (query: JobListQuery) =>
-      guard(async (): Promise<JobPage> => {
-        const limit = Math.max(1, Math.floor(query.limit));
-        const sets = indexSets(keys, query.kind, query.states);
-        let upper = query.cursor ? `(${decodeJobCursor(query.cursor)}` : '+';
-        const jobs: Job[] = [];
-        let more = false;
-        // Normally one round: ids whose job has expired (retention) are dropped and the walk goes on.
-        while (jobs.length <= limit) {
-          const want = limit + 1 - jobs.length;
-          const batches = await Promise.all(sets.map((set) => redis.zrevrangebylex(set, upper, '-', 'LIMIT', 0, want)));
-          const ids = [...new Set(batches.flat())].sort().reverse().slice(0, want);
-          if (ids.length === 0) break;
-          const pipeline = redis.pipeline();
-          for (const id of ids) pipeline.hgetall(keys.job(id));
-          const hashes = (await execChecked(pipeline)) as Array<Record<string, string>>;
-          const gone: string[] = [];
-          ids.forEach((id, i) => {
-            const job = fromHash(hashes[i] ?? {});
-            if (job) jobs.push(job);
-            else gone.push(id);
-          });
-          if (gone.length > 0) await forgetExpired(redis, [keys.ids, ...keys.allIndexes], gone);
-          upper = `(${ids[ids.length - 1]}`;
-          if (ids.length < want) break;
-        }
-        if (jobs.length > limit) {
-          more = true;
-          jobs.length = limit;
-        }
-        return { jobs, nextCursor: more ? encodeJobCursor(jobs[jobs.length - 1]!.id) : null };
-      }),
+    list: (query) => guard(() => queries.list(query)),
+    count: (query) => guard(() => queries.count(query)),
+    placesInLine: (ids) => guard(() => queries.placesInLine(ids)),
 
     transition: (id, change: JobTransition) =>
       guard(async () => {
         for (const from of change.from) assertTransition(from, change.to);
         const result = await scripts.transition(
-          [keys.job(id), keys.logs(id), keys.deploy(id), keys.leases, ...keys.allIndexes, keys.jobEvents],
+          [keys.job(id), keys.logs(id), keys.deploy(id), keys.leases, ...keys.allIndexes, keys.jobEvents, keys.expiring, keys.expiringIndexes, keys.logTimes(id)],
           [
             change.to,
             change.at,
@@ -240,7 +219,7 @@ export function createRedisJobStore(options: RedisJobStoreOptions): JobStore & {
     appendLogs: (id, lines, fence) =>
       guard(async () => {
         const length = await scripts.appendLogs(
-          [keys.job(id), keys.logs(id)],
+          [keys.job(id), keys.logs(id), keys.logTimes(id)],
           [fence === undefined ? '' : String(fence.attempt), keys.events(id), ...lines],
         );
         if (length === -1) throw new JobNotFoundError(id);
@@ -253,14 +232,19 @@ export function createRedisJobStore(options: RedisJobStoreOptions): JobStore & {
         const start = logIndex(from);
         const take = limit === undefined ? -1 : logIndex(limit);
         // Only a length was asked for: LLEN, not a read of the whole log.
-        if (take === 0) return { lines: [], next: start, total: await redis.llen(keys.logs(id)) };
-        const [lines, total] = (await execChecked(
-          redis
-            .multi()
-            .lrange(keys.logs(id), start, take === -1 ? -1 : start + take - 1)
-            .llen(keys.logs(id)),
-        )) as [string[], number];
-        return { lines, next: start + lines.length, total };
+        if (take === 0) return { lines: [], next: start, total: await redis.llen(keys.logs(id)), times: [] };
+        const [lines, total, atOrBefore, inside] = (await execChecked(
+          readLogTimes(
+            redis
+              .multi()
+              .lrange(keys.logs(id), start, take === -1 ? -1 : start + take - 1)
+              .llen(keys.logs(id)),
+            keys.logTimes(id),
+            start,
+            take === -1 ? null : take,
+          ),
+        )) as [string[], number, string[], string[]];
+        return { lines, next: start + lines.length, total, times: logTimesOf(atOrBefore, inside, start, lines.length) };
       }),
 
     // One reader per job for all of this store's followers (log-follow-hub.ts).
@@ -310,20 +294,6 @@ export function createRedisJobStore(options: RedisJobStoreOptions): JobStore & {
       if (ownsConnection) await redis.quit().catch(() => redis.disconnect());
     },
   };
-}
-
-/** The sorted sets to walk: all jobs, or the index sets that match the filters. */
-function indexSets(keys: ReturnType<typeof storeKeys>, kind: JobKind | undefined, states: readonly JobState[] | undefined): string[] {
-  if (!kind && !states?.length) return [keys.ids];
-  const kinds: JobKind[] = kind ? [kind] : ['build', 'deploy'];
-  const wanted: readonly JobState[] = states?.length ? states : ['queued', 'running', 'done', 'error', 'cancelled'];
-  return kinds.flatMap((k) => wanted.map((state) => keys.index(k, state)));
-}
-
-async function forgetExpired(redis: Redis, sets: string[], ids: string[]): Promise<void> {
-  const pipeline = redis.pipeline();
-  for (const set of sets) pipeline.zrem(set, ...ids);
-  await execChecked(pipeline);
 }
 
 function leaseArg(ms: number | undefined): string {

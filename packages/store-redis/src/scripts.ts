@@ -26,35 +26,93 @@ local function headline(job, loglength)
     'createdAt', f[6] or '', 'startedAt', f[7] or '', 'finishedAt', f[8] or '', 'cancelRequestedAt', f[9] or '',
     'error', err, 'user', f[11] or 'null', 'cancelledBy', f[12] or 'null', 'retryOf', f[13] or '', 'subject', f[14] or '' }
 end
-local function event(stream, maxlen, type, job, loglength)
-  redis.call('XADD', stream, 'MAXLEN', '~', maxlen, '*', 'type', type, unpack(headline(job, loglength)))
+local function event(stream, maxlen, type, job, loglength, placeinline)
+  local fields = headline(job, loglength)
+  if placeinline then
+    fields[#fields + 1] = 'placeInLine'
+    fields[#fields + 1] = placeinline
+  end
+  redis.call('XADD', stream, 'MAXLEN', '~', maxlen, '*', 'type', type, unpack(fields))
 end`;
 
 /**
- * KEYS: job, ids, index(kind, queued), deploy, leases, event stream. ARGV: id, mappings JSON or '',
- * user JSON, lease ms or '', events kept, field/value pairs…
+ * KEYS: job, ids, index(kind, queued), deploy, leases, event stream, index(other kind, queued),
+ * the job this one retries (or the job itself), then the sets it is found by (its retries set
+ * first when it retries one, then one per search term). ARGV: id, mappings JSON or '', user JSON,
+ * lease ms or '', events kept, '1' when it retries a job, field/value pairs… A retries set lives
+ * as long as the job retried. The created event carries the job's place in line.
  */
 const CREATE = `${EVENTS}
 if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
-redis.call('HSET', KEYS[1], unpack(ARGV, 6))
+redis.call('HSET', KEYS[1], unpack(ARGV, 7))
 redis.call('ZADD', KEYS[2], 0, ARGV[1])
 redis.call('ZADD', KEYS[3], 0, ARGV[1])
+for i = 9, #KEYS do redis.call('ZADD', KEYS[i], 0, ARGV[1]) end
+if ARGV[6] == '1' then
+  local ttl = redis.call('PTTL', KEYS[8])
+  if ttl > 0 then redis.call('PEXPIRE', KEYS[9], ttl) end
+end
+local place = 1 + redis.call('ZLEXCOUNT', KEYS[3], '-', '(' .. ARGV[1]) + redis.call('ZLEXCOUNT', KEYS[7], '-', '(' .. ARGV[1])
 if ARGV[2] ~= '' then redis.call('HSET', KEYS[4], 'mappings', ARGV[2], 'user', ARGV[3]) end
 if ARGV[4] ~= '' then
   ${NOW_MS}
   redis.call('ZADD', KEYS[5], now + tonumber(ARGV[4]), ARGV[1])
 end
-event(KEYS[6], ARGV[5], 'created', KEYS[1], 0)
+event(KEYS[6], ARGV[5], 'created', KEYS[1], 0, place)
 return 1`;
 
 /**
+ * KEYS: expiring, expiring indexes, ids, then the ten index sets. ARGV: the most to look at, the
+ * key prefix. Takes jobs that retention has removed out of every set that lists them, so counts
+ * and searches never see them. (The sets a job is found by are named in the expiring-indexes
+ * hash; all share the prefix, and so the Cluster slot of its hash tag.)
+ */
+const SWEEP = `
+${NOW_MS}
+local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now, 'LIMIT', 0, tonumber(ARGV[1]))
+local swept = 0
+for _, id in ipairs(due) do
+  if redis.call('EXISTS', ARGV[2] .. 'job:' .. id) == 0 then
+    local indexes = redis.call('HGET', KEYS[2], id)
+    if indexes then
+      for key in string.gmatch(indexes, '[^\\n]+') do redis.call('ZREM', key, id) end
+    end
+    for i = 3, #KEYS do redis.call('ZREM', KEYS[i], id) end
+    redis.call('HDEL', KEYS[2], id)
+    redis.call('ZREM', KEYS[1], id)
+    swept = swept + 1
+  end
+end
+return swept`;
+
+/** KEYS: a scratch key, a search term's set, then index sets. Returns how many of the term's jobs each index set holds. */
+const COUNT_MATCHES = `
+local counts = {}
+for i = 3, #KEYS do counts[#counts + 1] = redis.call('ZINTERSTORE', KEYS[1], 2, KEYS[2], KEYS[i]) end
+redis.call('DEL', KEYS[1])
+return counts`;
+
+/**
+ * When a log's lines were stored (keys.ts's \`logTimes\`): \`logrun\` records a run from line
+ * \`from\` at \`now\`, never before the run ahead of it, so a clock set back cannot make later
+ * lines look older. Called with the append, in the same script, only when lines are added.
+ */
+const LOG_RUNS = `
+local function logrun(times, from, now)
+  local last = redis.call('ZREVRANGE', times, 0, 0)[1]
+  local previous = last and tonumber(string.match(last, ':(%d+)$'))
+  if previous and previous > now then now = previous end
+  redis.call('ZADD', times, from, string.format('%d:%d', from, now))
+end`;
+
+/**
  * KEYS: job, logs, deploy, leases, then the ten index sets (build × 5 states, deploy × 5 states),
- * then the event stream.
+ * then the event stream, the expiring set, the expiring-indexes hash and the log's times (KEYS[18]).
  * ARGV: to, at, attempt fence or '', error, set-error flag, result JSON or '', progress or '',
  * retention seconds, events channel, accepted from-states (comma-separated), lease ms or '',
  * only-if-lease-expired flag, cancelled-by JSON or '', events kept, then log lines to append in the same step.
  */
-const TRANSITION = `${EVENTS}
+const TRANSITION = `${EVENTS}${LOG_RUNS}
 local job = KEYS[1]
 local state = redis.call('HGET', job, 'state')
 if not state then return -1 end
@@ -72,6 +130,7 @@ local kinds = { build = 0, deploy = 1 }
 local states = { queued = 1, running = 2, done = 3, error = 4, cancelled = 5 }
 local kind = redis.call('HGET', job, 'kind')
 local to = ARGV[1]
+if #ARGV >= 15 then logrun(KEYS[18], redis.call('LLEN', KEYS[2]), now) end
 for i = 15, #ARGV, 1000 do
   redis.call('RPUSH', KEYS[2], unpack(ARGV, i, math.min(i + 999, #ARGV)))
 end
@@ -98,10 +157,19 @@ if terminal and ttl > 0 then
   redis.call('EXPIRE', job, ttl)
   redis.call('EXPIRE', KEYS[2], ttl)
   redis.call('EXPIRE', KEYS[3], ttl)
+  redis.call('EXPIRE', KEYS[18], ttl)
+  redis.call('ZADD', KEYS[16], now + ttl * 1000, id)
+  local indexed = redis.call('HGET', job, 'indexedIn')
+  if indexed and indexed ~= '' then redis.call('HSET', KEYS[17], id, indexed) end
 end
 local happened = 'finished'
 if to == 'running' then happened = 'started' elseif to == 'queued' then happened = 'requeued' end
-event(KEYS[15], ARGV[14], happened, job, redis.call('LLEN', KEYS[2]))
+-- Back in line (its worker was lost): where, among the queued sets of both kinds (KEYS[5], KEYS[10]).
+local place = nil
+if to == 'queued' then
+  place = 1 + redis.call('ZLEXCOUNT', KEYS[5], '-', '(' .. id) + redis.call('ZLEXCOUNT', KEYS[10], '-', '(' .. id)
+end
+event(KEYS[15], ARGV[14], happened, job, redis.call('LLEN', KEYS[2]), place)
 redis.call('PUBLISH', ARGV[9], 'state')
 return redis.call('HGETALL', job)`;
 
@@ -120,13 +188,15 @@ const EXPIRED_LEASES = `
 ${NOW_MS}
 return { now, redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now, 'WITHSCORES', 'LIMIT', 0, tonumber(ARGV[1])) }`;
 
-/** KEYS: job, logs. ARGV: attempt fence or '', events channel, lines… Returns the new length, -1 unknown job, -2 refused. */
-const APPEND_LOGS = `
+/** KEYS: job, logs, log times. ARGV: attempt fence or '', events channel, lines… Returns the new length, -1 unknown job, -2 refused. */
+const APPEND_LOGS = `${LOG_RUNS}
 local state = redis.call('HGET', KEYS[1], 'state')
 if not state then return -1 end
 if ${TERMINAL} then return -2 end
 if ARGV[1] ~= '' and (state ~= 'running' or redis.call('HGET', KEYS[1], 'attempt') ~= ARGV[1]) then return -2 end
 if #ARGV < 3 then return redis.call('LLEN', KEYS[2]) end
+${NOW_MS}
+logrun(KEYS[3], redis.call('LLEN', KEYS[2]), now)
 local length = 0
 for i = 3, #ARGV, 1000 do
   length = redis.call('RPUSH', KEYS[2], unpack(ARGV, i, math.min(i + 999, #ARGV)))
@@ -190,6 +260,8 @@ export interface StoreScripts {
   renewLease(keys: string[], args: Args): Promise<number>;
   expiredLeases(keys: string[], args: Args): Promise<[number, string[]]>;
   feedHead(keys: string[], args: Args): Promise<[string, string, number, number, string[]?]>;
+  sweep(keys: string[], args: Args): Promise<number>;
+  countMatches(keys: string[], args: Args): Promise<number[]>;
 }
 
 const SCRIPTS = {
@@ -201,6 +273,8 @@ const SCRIPTS = {
   dbRenewLease: RENEW_LEASE,
   dbExpiredLeases: EXPIRED_LEASES,
   dbFeedHead: FEED_HEAD,
+  dbSweep: SWEEP,
+  dbCountMatches: COUNT_MATCHES,
 };
 
 /** Registers the scripts on the connection (EVALSHA, loaded once) and returns typed callers. */
@@ -219,5 +293,7 @@ export function storeScripts(redis: Redis): StoreScripts {
     renewLease: call('dbRenewLease') as StoreScripts['renewLease'],
     expiredLeases: call('dbExpiredLeases') as unknown as StoreScripts['expiredLeases'],
     feedHead: call('dbFeedHead') as unknown as StoreScripts['feedHead'],
+    sweep: call('dbSweep') as StoreScripts['sweep'],
+    countMatches: call('dbCountMatches') as unknown as StoreScripts['countMatches'],
   };
 }

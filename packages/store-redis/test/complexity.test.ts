@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newJob } from '@docker-builder/core/testing';
 import type { JobStore } from '@docker-builder/core';
 import { createRedisJobStore } from '@docker-builder/store-redis';
+import { serverMicrosPerCall } from './server-cost.js';
 import { startRedisServer, type RedisServer } from '../../../test-support/redis-server.js';
 
 let server: RedisServer;
@@ -22,18 +23,6 @@ afterAll(async () => {
   admin.disconnect();
   await server.stop();
 });
-
-/** Server-side microseconds spent per call of `operation`, over `times` calls. */
-async function serverMicrosPerCall(operation: () => Promise<unknown>, times: number): Promise<number> {
-  await admin.config('RESETSTAT');
-  for (let i = 0; i < times; i += 1) await operation();
-  const stats = await admin.info('commandstats');
-  let micros = 0;
-  for (const match of stats.matchAll(/^cmdstat_(\w+):calls=\d+,usec=(\d+)/gm)) {
-    if (match[1] !== 'info' && match[1] !== 'config') micros += Number(match[2]);
-  }
-  return micros / times;
-}
 
 async function createJobs(store: JobStore, count: number, start: number) {
   for (let i = 0; i < count; i += 1000) {
@@ -50,11 +39,11 @@ describe('Redis store complexity', () => {
     await store.transition(job.id, { from: ['queued'], to: 'running', at: new Date().toISOString() });
     const fence = { attempt: 1 };
     await store.appendLogs(job.id, Array.from({ length: 100 }, (_, i) => `line ${i}`), fence);
-    const early = await serverMicrosPerCall(() => store.appendLogs(job.id, ['one more line'], fence), 300);
+    const early = await serverMicrosPerCall(admin, () => store.appendLogs(job.id, ['one more line'], fence), 300);
 
     const batch = Array.from({ length: 1000 }, (_, i) => `a log line of a realistic length, number ${i}`);
     while ((await store.readLogs(job.id, { from: 0, limit: 0 })).total < 100_000) await store.appendLogs(job.id, batch, fence);
-    const late = await serverMicrosPerCall(() => store.appendLogs(job.id, ['one more line'], fence), 300);
+    const late = await serverMicrosPerCall(admin, () => store.appendLogs(job.id, ['one more line'], fence), 300);
 
     expect(late / early).toBeLessThan(3);
     await store.close();
@@ -68,8 +57,8 @@ describe('Redis store complexity', () => {
     await createJobs(large, 100_000, start);
 
     for (const query of [{ limit: 50 }, { limit: 50, kind: 'build' as const, states: ['queued' as const] }]) {
-      const few = await serverMicrosPerCall(() => small.list(query), 100);
-      const many = await serverMicrosPerCall(() => large.list(query), 100);
+      const few = await serverMicrosPerCall(admin, () => small.list(query), 100);
+      const many = await serverMicrosPerCall(admin, () => large.list(query), 100);
       expect(many / few).toBeLessThan(3);
     }
     const page = await large.list({ limit: 50 });

@@ -6,7 +6,7 @@ import { gzipSync, deflateSync } from 'node:zlib';
 import { Redis } from 'ioredis';
 import { afterAll, beforeEach, describe, expect, inject, it } from 'vitest';
 import { createRedisJobStore, runLogDoctor } from '@docker-builder/store-redis';
-import { newJob } from '@docker-builder/core/testing';
+import { collect, newJob } from '@docker-builder/core/testing';
 import { uniquePrefix } from '../../../test-support/prefix.js';
 import { FROM_SOURCE } from '../../../test-support/from-source.js';
 
@@ -53,10 +53,35 @@ describe('log doctor', () => {
     const store = createRedisJobStore({ redis, prefix });
     const dirty = await store.create(newJob('build'));
     await redis.rpush(`${prefix}job:${dirty.id}:logs`, 'fine', gzipSync('zipped 1\nzipped 2'), deflateSync('deflated'), Buffer.from([0x41, 0x00, 0xc3]));
+    // As retention leaves a finished job's log: expiring. The rewritten log must expire too.
+    await redis.expire(`${prefix}job:${dirty.id}:logs`, 3_600);
     const [finding] = (await runLogDoctor({ redis, prefix, fix: true })).findings;
+    expect(await redis.ttl(`${prefix}job:${dirty.id}:logs`)).toBeGreaterThan(3_500);
     expect(finding).toMatchObject({ action: 'fixed', backupKey: expect.stringContaining(`job:${dirty.id}:logs:backup:`) });
     expect((await store.readLogs(dirty.id, { from: 0 })).lines).toEqual(['fine', 'zipped 1', 'zipped 2', 'deflated', 'A\uFFFD']);
     expect(await redis.llen(finding!.backupKey!)).toBe(4);
+    expect((await runLogDoctor({ redis, prefix })).findings).toEqual([]);
+  });
+
+  it("takes a log's times for neither a job nor a finding, and with fix keeps each line's time", async () => {
+    const store = createRedisJobStore({ redis, prefix });
+    const job = await store.create(newJob('build'));
+    await store.appendLogs(job.id, ['before']);
+    await redis.rpush(`${prefix}job:${job.id}:logs`, gzipSync('zipped 1\nzipped 2'));
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    await store.appendLogs(job.id, ['after']);
+    const { times } = await store.readLogs(job.id, { from: 0 });
+    expect(times.map((run) => run.from)).toEqual([0, 2]);
+    expect(await redis.exists(`${prefix}job:${job.id}:logtimes`)).toBe(1);
+
+    const dry = await runLogDoctor({ redis, prefix });
+    expect(dry.scanned).toBe(1);
+    expect(dry.findings).toEqual([{ jobId: job.id, layout: 'ours', kinds: { text: 2, gzip: 1 }, action: 'would fix' }]);
+    await runLogDoctor({ redis, prefix, fix: true });
+    const fixed = await store.readLogs(job.id, { from: 0 });
+    expect(fixed.lines).toEqual(['before', 'zipped 1', 'zipped 2', 'after']);
+    // The zipped lines were stored with "before"; "after" moved two lines down, and its time with it.
+    expect(fixed.times).toEqual([{ from: 0, at: times[0]!.at }, { from: 3, at: times[1]!.at }]);
     expect((await runLogDoctor({ redis, prefix })).findings).toEqual([]);
   });
 
@@ -84,6 +109,9 @@ describe('log doctor', () => {
 
     expect(await store.get(ids.json)).toMatchObject({ state: 'done', progress: 100, kind: 'build' });
     expect((await store.readLogs(ids.gzip, { from: 0 })).lines).toEqual(seedLines);
+    // The seed kept no times: neither do its lines here.
+    expect((await store.readLogs(ids.gzip, { from: 0 })).times).toEqual([]);
+    expect((await collect(store.followLogs(ids.gzip, { from: 0 })))[0]).toEqual({ index: 0, line: seedLines[0] });
     expect(await store.get(ids.gzip)).toMatchObject({ state: 'error', error: 'failed in docker-builder-service (migrated)' });
     expect(await store.get(ids.binary)).toMatchObject({
       state: 'error',
@@ -93,6 +121,10 @@ describe('log doctor', () => {
     expect(await store.getDeployMetadata(ids.deploy)).toEqual({ mappings: { 'rag-service': 'r/rag-service:1' }, user: { sub: 'alice' } });
     const listed = (await store.list({ limit: 10 })).jobs.map((j) => j.id).sort();
     expect(listed).toEqual(Object.values(ids).sort());
+    // Found by a search as its own jobs are, and counted.
+    expect((await store.list({ limit: 10, search: 'rag-service' })).jobs.map((j) => j.id)).toEqual([ids.deploy]);
+    expect((await store.list({ limit: 10, search: 'alice' })).jobs.map((j) => j.id)).toEqual([ids.deploy]);
+    expect(await store.count({ search: 'rag-service' })).toMatchObject({ done: 1 });
 
     const again = await runLogDoctor({ redis, prefix, seedPrefix, migrateSeed: true });
     expect(again.findings.every((f) => f.action === 'already migrated')).toBe(true);

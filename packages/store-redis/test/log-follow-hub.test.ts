@@ -21,7 +21,18 @@ afterEach(async () => {
 
 const at = () => new Date().toISOString();
 const lines = (from: number, count: number) => Array.from({ length: count }, (_, i) => `line ${from + i}`);
-const entries = (from: number, to: number): LogEntry[] => Array.from({ length: to - from }, (_, i) => ({ index: from + i, line: `line ${from + i}` }));
+const entries = (from: number, to: number): LogEntry[] =>
+  Array.from({ length: to - from }, (_, i) => ({ index: from + i, line: `line ${from + i}`, at: expect.any(Number) as number }));
+
+/** Lines [from, to) as the store reads them, each with its run's time: what every follower must be given. */
+async function logOf(store: JobStore, id: string, from: number, to: number): Promise<LogEntry[]> {
+  const { lines: read, times } = await store.readLogs(id, { from, limit: to - from });
+  let run = -1;
+  return read.map((line, i) => {
+    while (run + 1 < times.length && times[run + 1]!.from <= from + i) run += 1;
+    return { index: from + i, line, at: times[run]!.at };
+  });
+}
 
 async function runningJob(writer: JobStore, backlog = 0) {
   const job = await writer.create(newJob('build'));
@@ -77,7 +88,7 @@ describe('followers of one job share one reader', () => {
     }
     await writer.transition(id, { from: ['running'], to: 'done', at: at(), attempt: 1 });
     const total = 500 + appends * 10;
-    for (const { from, got } of followers) expect(await got).toEqual(entries(from, total));
+    for (const { from, got } of followers) expect(await got).toEqual(await logOf(writer, id, from, total));
     // Each follower on its own would read at least once per append: 6,000 reads. Shared, the
     // reader reads about once per append, and a follower that started behind reads its way up.
     expect(await lrangeCalls() - before).toBeLessThan(appends * 2 + 200);
@@ -94,20 +105,22 @@ describe('followers of one job share one reader', () => {
     const stalled = hub.follow(id, 0, undefined);
     const others = Array.from({ length: 10 }, (_, i) => collect(hub.follow(id, i * 10, undefined)));
     await writer.appendLogs(id, lines(0, 5), { attempt: 1 });
-    expect((await stalled.next()).value).toEqual({ index: 0, line: 'line 0' });
+    expect((await stalled.next()).value).toEqual({ index: 0, line: 'line 0', at: expect.any(Number) });
     // The stalled follower takes nothing more while 5,000 lines go by.
     for (let b = 0; b < 50; b += 1) await writer.appendLogs(id, lines(5 + b * 100, 100), { attempt: 1 });
     await writer.appendLogs(id, lines(5005, 5), { attempt: 1 });
     await writer.transition(id, { from: ['running'], to: 'done', at: at(), attempt: 1 });
     const got = await Promise.all(others);
-    got.forEach((entriesOfOne, i) => expect(entriesOfOne).toEqual(entries(i * 10, 5010)));
+    const log = await logOf(writer, id, 0, 5010);
+    got.forEach((entriesOfOne, i) => expect(entriesOfOne).toEqual(log.slice(i * 10)));
     // Its reader kept the window (and one read), not the 5,000 lines the stalled follower lacks.
     expect(hub.usage().heldEntries).toBeLessThanOrEqual(300);
 
     // When it reads again, it reads what it missed from Redis itself, then ends with the rest.
     const rest: LogEntry[] = [];
     for await (const entry of { [Symbol.asyncIterator]: () => stalled }) rest.push(entry);
-    expect(rest).toEqual(entries(1, 5010));
+    // With the times of the lines it read itself, too.
+    expect(rest).toEqual(log.slice(1));
     expect(hub.usage()).toEqual({ readers: 0, heldEntries: 0 });
   });
 
@@ -142,7 +155,7 @@ describe('followers of one job share one reader', () => {
     const { hub, redis } = hubWithConnection(url, prefix, { windowLines: 200, pageLines: 100 });
     const reads = vi.spyOn(redis, 'multi');
     const slow = hub.follow(id, 0, undefined);
-    expect((await slow.next()).value).toEqual({ index: 0, line: 'line 0' });
+    expect((await slow.next()).value).toEqual({ index: 0, line: 'line 0', at: expect.any(Number) });
     // Nobody asks for more: given time, the reader still has not read the other 49 pages.
     await delay(200);
     expect(reads.mock.calls.length).toBeLessThanOrEqual(3);

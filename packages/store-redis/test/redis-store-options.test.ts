@@ -2,7 +2,7 @@
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { eventually, newJob } from '@docker-builder/core/testing';
-import { createRedisJobStore, evictionPolicyWarning } from '@docker-builder/store-redis';
+import { createRedisJobStore, evictionPolicyWarning, storeKeys } from '@docker-builder/store-redis';
 import { startRedisServer } from '../../../test-support/redis-server.js';
 import { uniquePrefix } from '../../../test-support/prefix.js';
 
@@ -21,9 +21,12 @@ describe('Redis store options', () => {
     await store.appendLogs(finished.id, ['a line'], { attempt: 1 });
     await store.transition(finished.id, { from: ['running'], to: 'done', at: new Date().toISOString(), attempt: 1 });
     expect((await store.list({ limit: 10 })).jobs.map((j) => j.id)).toEqual([finished.id, kept.id]);
+    const keys = storeKeys(store.prefix);
+    expect(await store.redis.exists(keys.logs(finished.id), keys.logTimes(finished.id))).toBe(2);
 
     await eventually(async () => (await store.get(finished.id)) === null, 5_000, 'the finished job to expire');
     expect(await store.getDeployMetadata(finished.id)).toBeNull();
+    expect(await store.redis.exists(keys.logs(finished.id), keys.logTimes(finished.id))).toBe(0);
     expect((await store.list({ limit: 10 })).jobs.map((j) => j.id)).toEqual([kept.id]);
     expect((await store.list({ limit: 10, states: ['done'] })).jobs).toEqual([]);
     expect(await store.get(kept.id)).toMatchObject({ state: 'queued' });

@@ -21,13 +21,15 @@ export interface Job {
   finishedAt: string | null;
   error: string | null;
   result: unknown;
-  spec: { service?: string; tags?: string[]; mappings?: Record<string, string>; context?: string };
+  spec: { service?: string; image?: string; tags?: string[]; mappings?: Record<string, string>; context?: string };
   user: JobUser | null;
   retryOf: string | null;
   attempt: number;
   cancelRequestedAt: string | null;
   /** Who cancelled it (or asked it to stop); absent from servers older than the field. */
   cancelledBy?: JobUser | null;
+  /** A queued job's place in line, 1 for the next to start. */
+  placeInLine?: number;
   /** Lines in the whole log (the job's own GET answers with it). */
   logsTotal?: number;
 }

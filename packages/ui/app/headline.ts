@@ -3,6 +3,7 @@
  * from a job the list returned: the queue shows both the same way.
  */
 import type { Job, JobState, JobUser } from './api';
+import { termsOfHeadline, termsOfJob } from './search-terms';
 
 interface HeadlineFields {
   id: string;
@@ -18,6 +19,8 @@ interface HeadlineFields {
   user: JobUser | null;
   cancelledBy: JobUser | null;
   retryOf: string | null;
+  /** On `created` events only: where the job joined the line. */
+  placeInLine?: number;
 }
 
 export type JobHeadline =
@@ -36,6 +39,10 @@ export interface QueueRow {
   user: JobUser | null;
   /** What it builds or deploys, short. */
   what: string;
+  /** Queued: its place in line, when known. */
+  placeInLine?: number;
+  /** What a search finds it by (search-terms.ts). */
+  terms: string[];
 }
 
 const firstLine = (text: string | null) => (text === null ? null : /^[^\r\n]*/.exec(text)![0]);
@@ -47,12 +54,12 @@ export function rowFromJob(job: Job): QueueRow {
     job.kind === 'build'
       ? `${job.spec.service ?? '?'}${job.spec.tags?.length ? `:${job.spec.tags[0]}` : ''}`
       : services(Object.keys(job.spec.mappings ?? {}));
-  return { ...pick(job), error: firstLine(job.error), what };
+  return { ...pick(job), error: firstLine(job.error), what, terms: termsOfJob(job), ...(job.placeInLine ? { placeInLine: job.placeInLine } : {}) };
 }
 
 export function rowFromHeadline(job: JobHeadline): QueueRow {
   const what = job.kind === 'build' ? `${job.service || '?'}${job.tags.length ? `:${job.tags[0]}` : ''}` : services(job.services);
-  return { ...pick(job), error: firstLine(job.error), what };
+  return { ...pick(job), error: firstLine(job.error), what, terms: termsOfHeadline(job), ...(job.placeInLine ? { placeInLine: job.placeInLine } : {}) };
 }
 
 function pick(job: Job | JobHeadline) {

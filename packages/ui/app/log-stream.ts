@@ -2,13 +2,16 @@
  * Follows a job's log, its state and its progress over one Server-Sent Events stream. After a
  * dropped connection, or once a hidden tab is visible again, it reconnects with Last-Event-ID,
  * so no line is lost or repeated; lines are handed over by index, and the caller stores them by
- * index too. The job's changes (`state`, `progress`) arrive in order with the lines.
+ * index too. The job's changes (`state`, `progress`) arrive in order with the lines, and so do
+ * the lines' times (`time`: the lines from `from` on were stored at `at`).
  */
 import type { JobHeadline } from './headline';
 import { followStream } from './follow-stream';
 
 export interface FollowHandlers {
   onLines(first: number, lines: string[]): void;
+  /** The lines from `from` on were stored at `at` (ms), until the next call: before those lines are handed over. */
+  onTime?(from: number, at: number): void;
   /** The job as it is now (first), then at each change of its state or progress. */
   onJob?(job: JobHeadline): void;
   onEnd(end: { state: string; error: string | null; progress: number }): void;
@@ -47,6 +50,11 @@ export async function followLog(jobId: string, handlers: FollowHandlers, signal:
           next += 1;
           flushSoon();
         }
+        return;
+      }
+      if (message.event === 'time') {
+        const time = JSON.parse(message.data) as { from: number; at: string };
+        handlers.onTime?.(time.from, Date.parse(time.at));
         return;
       }
       // Anything else comes after the lines before it: show those first.

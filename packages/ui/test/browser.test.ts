@@ -5,7 +5,9 @@
  * sub-path with a token. Screenshots land in .test-artifacts/.
  */
 import type { ChildProcessWithoutNullStreams } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import express from 'express';
@@ -114,7 +116,8 @@ describe('the web UI in Chromium', () => {
   }, 60_000);
 
   it('shows a failed job\'s error in plain sight, and a validation error next to its field', async () => {
-    const { base } = await startServer();
+    // A context root, so the form offers a directory; the build then fails at the missing engine.
+    const { base } = await startServer({ BUILD_CONTEXT_ROOT: mkdtempSync(path.join(tmpdir(), 'ui-contexts-')) });
     const { page, problems } = await openPage();
     await page.goto(`${base}/#/new/build`);
     await page.fill('input[name=service]', 'rag-service');

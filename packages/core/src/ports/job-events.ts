@@ -16,6 +16,8 @@ export interface JobEvent {
   job: JobHeadline;
   /** How many lines the job's log held right after the change: a log follower shows the event after that line. */
   logLength: number;
+  /** On `created` and `requeued`: the job's place in line as it joined (1 for the next to start; see JobStore.placesInLine). */
+  placeInLine?: number;
 }
 
 /**

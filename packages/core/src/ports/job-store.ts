@@ -11,7 +11,20 @@ export interface JobListQuery {
   cursor?: string | null;
   states?: readonly JobState[];
   kind?: JobKind;
+  /**
+   * Only jobs with this term (see `jobSearchTerms`): a service, an image or its repository, a
+   * user's id or name, matched whole and without case.
+   */
+  search?: string;
+  /** Only the jobs that retry this one. */
+  retryOf?: string;
 }
+
+/** What `count` counts: the filters of a list except its states. */
+export type JobCountQuery = Pick<JobListQuery, 'kind' | 'search'>;
+
+/** Jobs per state. */
+export type JobCounts = Record<JobState, number>;
 
 export interface JobPage {
   /** Newest first. */
@@ -43,7 +56,7 @@ export interface JobTransition {
   leaseMs?: number;
   /** Only if the job's lease has expired: the reaper's moves never race an owner that renewed. */
   ifLeaseExpired?: boolean;
-  /** Lines appended to the log in the same atomic step, before a terminal move closes it. */
+  /** Lines appended to the log in the same atomic step (a `LogTime` run, as `appendLogs` records), before a terminal move closes it. */
   logs?: readonly string[];
   /** Who cancelled the job, recorded with a move to `cancelled`. */
   cancelledBy?: JobUser | null;
@@ -63,10 +76,26 @@ export interface Fence {
   attempt: number;
 }
 
+/**
+ * When lines were stored: a run of the log, from the first line of one append (an `appendLogs`
+ * batch, or the lines of a `transition`) on. Every line of a run has the run's time, so a log
+ * costs one entry per write, not per line, and times are exact to the writer's flush interval.
+ * The time is the store's clock (Redis's, not a worker's); runs never go back in time, and a
+ * write in the same millisecond as the one before it continues that run.
+ */
+export interface LogTime {
+  /** Index of the run's first line. */
+  from: number;
+  /** Milliseconds since the epoch. */
+  at: number;
+}
+
 export interface LogEntry {
   /** 0-based position in the job's log; the SSE event id. */
   index: number;
   line: string;
+  /** When the line was stored (ms since the epoch); absent for lines stored before times were (jobs migrated from the seed service). */
+  at?: number;
 }
 
 export interface LogSlice {
@@ -75,6 +104,12 @@ export interface LogSlice {
   next: number;
   /** How many lines the log holds now. */
   total: number;
+  /**
+   * The runs that cover these lines, in order, the first clamped to the slice's first index: the
+   * time of line `i` is the `at` of the last run whose `from` is at most `i`. Lines before the
+   * first run have no time (stored before times were); empty when no line has one, or no line was read.
+   */
+  times: LogTime[];
 }
 
 export interface JobStore {
@@ -87,6 +122,13 @@ export interface JobStore {
   create(job: NewJob, options?: { leaseMs?: number }): Promise<Job>;
   get(id: string): Promise<Job | null>;
   list(query: JobListQuery): Promise<JobPage>;
+  /** How many jobs of each state match; jobs past their retention are not counted. */
+  count(query: JobCountQuery): Promise<JobCounts>;
+  /**
+   * For each of these ids that is queued: its place in line, 1 for the next to start, counting
+   * every queued job submitted before it (in submission order). Others are left out.
+   */
+  placesInLine(ids: readonly string[]): Promise<Map<string, number>>;
 
   /**
    * Returns the updated job, or null when the job was not in an expected state or attempt.
@@ -119,14 +161,15 @@ export interface JobStore {
   watchCancel(id: string, signal: AbortSignal): Promise<void>;
 
   /**
-   * Appends lines in order, atomically as a batch. Returns the log's new length, or null when
-   * refused: the fence is stale (or its attempt is no longer running) or the job has ended (a finished job's log never grows, so a
+   * Appends lines in order, atomically as a batch, and records when (a `LogTime` run from the
+   * batch's first line). Returns the log's new length, or null when refused (and nothing is
+   * recorded): the fence is stale (or its attempt is no longer running) or the job has ended (a finished job's log never grows, so a
    * follower that saw the end saw every line).
    */
   appendLogs(id: string, lines: readonly string[], fence?: Fence): Promise<number | null>;
   readLogs(id: string, options: { from: number; limit?: number }): Promise<LogSlice>;
   /**
-   * Every line from `from` on, live, in order, each once. Ends when the job has ended and
+   * Every line from `from` on, live, in order, each once, with its time (`at`). Ends when the job has ended and
    * every line was yielded, or when `signal` aborts. Throws JobNotFoundError for an unknown id.
    */
   followLogs(id: string, options: { from: number; signal?: AbortSignal }): AsyncIterable<LogEntry>;

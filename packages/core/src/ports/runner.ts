@@ -1,6 +1,9 @@
 /** The Runner port: does the real work of one kind of job (a build, a deploy). */
 import type { JobKind, JobUser, SpecByKind } from '../job.js';
 import type { ComponentHealth } from './health.js';
+import type { RunnerReadiness } from './runner-readiness.js';
+
+export type { BuildContextSources, RunnerFeature, RunnerProblem, RunnerReadiness } from './runner-readiness.js';
 
 export interface RunContext {
   jobId: string;
@@ -26,6 +29,13 @@ export interface Runner<K extends JobKind = JobKind> {
    */
   validate?(spec: SpecByKind[K]): void | SpecByKind[K] | Promise<void | SpecByKind[K]>;
   health(): Promise<ComponentHealth>;
+  /**
+   * What would make this runner's jobs fail now, each with the setting to change, worded for
+   * every user (the UI's banner and forms show it); for builds, the context sources that work.
+   * May ask its engine, as `health()` does. Optional: without it, a failing `health()` is
+   * reported with no cause but "see the Status page".
+   */
+  readiness?(): Promise<RunnerReadiness>;
   /**
    * Frees what was kept for a job that will never run (cancelled or failed before it
    * started), such as an uploaded build context. Optional.

@@ -54,10 +54,13 @@ export function createFaultyStore(inner: JobStore): FaultyStore {
       return (inner[method] as (...a: unknown[]) => Promise<unknown>).apply(inner, args);
     };
 
-  const methods: Method[] = [
-    'create', 'get', 'list', 'transition', 'setProgress', 'renewLease', 'expiredLeases', 'requestCancel',
-    'watchCancel', 'appendLogs', 'readLogs', 'getDeployMetadata', 'lastEventId', 'health', 'close',
-  ];
+  // A record, not a list: a method added to the port and forgotten here fails to compile.
+  const wrapped: Record<Method, true> = {
+    create: true, get: true, list: true, count: true, placesInLine: true, transition: true, setProgress: true, renewLease: true,
+    expiredLeases: true, requestCancel: true, watchCancel: true, appendLogs: true, readLogs: true, getDeployMetadata: true,
+    lastEventId: true, health: true, close: true,
+  };
+  const methods = Object.keys(wrapped) as Method[];
   const store = Object.fromEntries(methods.map((method) => [method, guarded(method)])) as unknown as JobStore;
   const inject = (fault: Fault) => {
     const entry = { ...fault, left: fault.times ?? Number.POSITIVE_INFINITY };

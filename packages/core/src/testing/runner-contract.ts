@@ -5,6 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import type { JobKind, SpecByKind } from '../job.js';
 import type { RunContext, Runner } from '../ports/runner.js';
+import { expectReadinessShape } from './readiness-shape.js';
 import { delay } from './collect.js';
 
 export interface RunnerContractOptions<K extends JobKind> {
@@ -22,6 +23,11 @@ export interface RunnerContractOptions<K extends JobKind> {
    * each abort of the sweep until it answers null or `abortWithinMs` has passed.
    */
   workLeftBehind?: () => Promise<string | null> | string | null;
+  /**
+   * A runner of the same kind whose configuration cannot work (an engine nobody listens for, a
+   * binary that is not there): with `readiness()`, it must name a problem and the setting to change.
+   */
+  makeBrokenRunner?: () => Promise<Runner<K>> | Runner<K>;
 }
 
 export interface RecordedContext extends RunContext {
@@ -121,6 +127,23 @@ export function runnerContract<K extends JobKind>(name: string, options: RunnerC
       const health = await runner.health();
       expect(health.name).toBe(runner.name);
       expect(typeof health.ok).toBe('boolean');
+    }, timeout);
+
+    it('says what would make its jobs fail, if it says, in words any user may read', async () => {
+      const runner = await options.makeRunner();
+      if (!runner.readiness) return;
+      expectReadinessShape(await runner.readiness(), runner.kind, await runner.health());
+    }, timeout);
+
+    it.runIf(options.makeBrokenRunner)('names the problem and the setting to change when its configuration cannot work', async () => {
+      const runner = await options.makeBrokenRunner!();
+      const health = await runner.health();
+      expect(health.ok).toBe(false);
+      if (!runner.readiness) return;
+      const readiness = await runner.readiness();
+      expectReadinessShape(readiness, runner.kind, health);
+      expect(readiness.problems.length).toBeGreaterThan(0);
+      expect(readiness.problems.some((problem) => problem.settings.length > 0)).toBe(true);
     }, timeout);
   });
 }

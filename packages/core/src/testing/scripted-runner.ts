@@ -5,7 +5,7 @@
  * the behaviour under test is the lifecycle's, not a real engine's.
  */
 import type { ComponentHealth } from '../ports/health.js';
-import type { RunContext, Runner } from '../ports/runner.js';
+import type { RunContext, Runner, RunnerReadiness } from '../ports/runner.js';
 import type { JobKind, SpecByKind } from '../job.js';
 
 export type ScriptStep =
@@ -35,12 +35,16 @@ export interface ScriptedRunner<K extends JobKind> extends Runner<K> {
   /** Resolves when a run is waiting at the gate. */
   reached(gate: string): Promise<void>;
   setHealth(health: Partial<ComponentHealth>): void;
+  /** What `readiness()` answers from now on (a runner made with `readiness` only). */
+  setReadiness(readiness: RunnerReadiness): void;
 }
 
 export interface ScriptedRunnerOptions<K extends JobKind> {
   kind: K;
   name?: string;
   script: ScriptStep[] | ((spec: SpecByKind[K], context: RunContext) => ScriptStep[]);
+  /** Gives the runner a `readiness()` that answers this (a real runner's problems and context sources, say). */
+  readiness?: RunnerReadiness;
 }
 
 export function createScriptedRunner<K extends JobKind>(options: ScriptedRunnerOptions<K>): ScriptedRunner<K> {
@@ -51,6 +55,7 @@ export function createScriptedRunner<K extends JobKind>(options: ScriptedRunnerO
   const reachWaiters = new Map<string, Array<() => void>>();
   const startWaiters: Array<{ count: number; wake: () => void }> = [];
   let health: ComponentHealth = { name: options.name ?? 'scripted', ok: true, details: { kind: options.kind } };
+  let readiness = options.readiness;
 
   const waitGate = (gate: string, signal: AbortSignal) =>
     new Promise<void>((resolve, reject) => {
@@ -94,6 +99,10 @@ export function createScriptedRunner<K extends JobKind>(options: ScriptedRunnerO
     },
     setHealth(patch) {
       health = { ...health, ...patch };
+    },
+    ...(readiness ? { readiness: async () => readiness! } : {}),
+    setReadiness(next) {
+      readiness = next;
     },
     open(gate) {
       openGates.add(gate);

@@ -4,12 +4,13 @@
  * layout (`job:<id>` hash with a JSON-array `logs` field) and with `migrateSeed` copies those
  * jobs into ours, so users of the Python service keep their history. Dry run by default.
  */
-import type { Redis } from 'ioredis';
-import { initialJob, type Job } from '@docker-builder/core';
+import type { ChainableCommander, Redis } from 'ioredis';
+import { initialJob, jobSearchTerms, type Job } from '@docker-builder/core';
 import { storeKeys } from '../keys.js';
 import { toHashFields } from '../job-hash.js';
 import { execChecked } from '../checked-replies.js';
 import { classify, seedLogLines, toText, splitLines, type PayloadKind } from './classify.js';
+import { logRunMember, parseLogRun } from '../log-times.js';
 
 export interface DoctorOptions {
   redis: Redis;
@@ -53,8 +54,13 @@ export async function runLogDoctor(options: DoctorOptions): Promise<DoctorReport
     const finding: DoctorFinding = { jobId: id, layout: 'ours', kinds, action: options.fix ? 'fixed' : 'would fix' };
     if (options.fix) {
       finding.backupKey = `${keys.logs(id)}:backup:${stamp}`;
-      const lines = values.flatMap((value) => (classify(value) === 'text' ? [value.toString('utf8')] : splitLines(toText(value))));
-      await execChecked(redis.multi().copy(keys.logs(id), finding.backupKey).del(keys.logs(id)).rpush(keys.logs(id), ...lines));
+      const pieces = values.map((value) => (classify(value) === 'text' ? [value.toString('utf8')] : splitLines(toText(value))));
+      // A finished job's log expires with it (retention): the rewritten one keeps what was left of that.
+      const ttl = await redis.pttl(keys.logs(id));
+      const transaction = redis.multi().copy(keys.logs(id), finding.backupKey).del(keys.logs(id)).rpush(keys.logs(id), ...pieces.flat());
+      await withRunsMoved(redis, keys.logTimes(id), pieces, transaction);
+      if (ttl > 0) transaction.pexpire(keys.logs(id), ttl).pexpire(keys.logTimes(id), ttl);
+      await execChecked(transaction);
     }
     report.findings.push(finding);
   }
@@ -83,6 +89,28 @@ export async function runLogDoctor(options: DoctorOptions): Promise<DoctorReport
     }
   }
   return report;
+}
+
+/**
+ * A value split into several lines moves every line after it: each run of the log's times
+ * (keys.ts's `logTimes`) is moved to where its first value's lines start now, in the same
+ * transaction as the rewrite, so every line keeps the time it was stored at.
+ */
+async function withRunsMoved(redis: Redis, key: string, pieces: string[][], transaction: ChainableCommander): Promise<ChainableCommander> {
+  const runs = (await redis.zrange(key, 0, -1)).map(parseLogRun).filter((run) => run !== null);
+  if (runs.length === 0) return transaction;
+  const starts: number[] = [];
+  let next = 0;
+  for (const piece of pieces) {
+    starts.push(next);
+    next += piece.length;
+  }
+  // A value that became no line at all leaves its run where the next value's lines start: the later run wins.
+  const moved = new Map<number, number>();
+  for (const run of runs) if (run.from < starts.length) moved.set(starts[run.from]!, run.at);
+  transaction.del(key);
+  for (const [from, at] of moved) transaction.zadd(key, from, logRunMember({ from, at }));
+  return transaction;
 }
 
 function countKinds(values: Buffer[]): Partial<Record<PayloadKind, number>> {
@@ -136,13 +164,18 @@ async function migrate(
     error: finished ? (seedState === 'error' ? 'failed in docker-builder-service (migrated)' : null) : `was ${seedState} in docker-builder-service when migrated; it never finished there`,
   };
   const lines = seedLogLines(raw.logs!);
+  // Found by a search like every other job: in its term sets, which retention's sweep reads from `indexedIn`.
+  const termSets = jobSearchTerms(job).map((term) => keys.term(term));
   const transaction = redis
     .multi()
-    .hset(keys.job(id), ...toHashFields(job))
+    .hset(keys.job(id), ...toHashFields(job), 'indexedIn', termSets.join('\n'))
     .zadd(keys.ids, 0, id)
     .zadd(keys.index(job.kind, job.state), 0, id)
-    .del(keys.logs(id));
+    .del(keys.logs(id))
+    // The seed kept no times: its lines have none.
+    .del(keys.logTimes(id));
   if (lines.length > 0) transaction.rpush(keys.logs(id), ...lines);
+  for (const set of termSets) transaction.zadd(set, 0, id);
   if (mappings) transaction.hset(keys.deploy(id), 'mappings', JSON.stringify(mappings), 'user', JSON.stringify(user));
   await execChecked(transaction);
 }

@@ -1,6 +1,7 @@
 /** What a job is and what happened to it, when and by whom: the facts above its log. */
 import type { Job, JobUser } from '../api';
 import { Time, formatSpan } from './bits';
+import { RetriedAs } from './RetriedAs';
 
 const who = (user: JobUser) => user.name ?? user.sub;
 
@@ -35,6 +36,7 @@ export function JobFacts({ job }: { job: Job }) {
           </dd>
         </>
       )}
+      <RetriedAs job={job} />
       <dt>Waited</dt>
       <dd>{waited(job)}</dd>
       {job.startedAt && (

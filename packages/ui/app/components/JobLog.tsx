@@ -1,20 +1,32 @@
 /**
  * A job's log with its tools: search across every loaded line (the view renders only a
- * screenful, so the browser's own find cannot), wrapping, line links (`#L123`) and a jump to the
- * first line that reads like the failure.
+ * screenful, so the browser's own find cannot), wrapping, each line's time, line links (`#L123`)
+ * and a jump to the first line that reads like the failure.
  */
 import { useDeferredValue, useEffect, useMemo, useRef, useState } from 'react';
 import { FirstError, LogSearch } from '../log-search';
+import type { LogTimes } from '../log-times';
 import { lineHash } from '../route';
 import { LogView, type Reveal } from './LogView';
 
 const WRAP_KEY = 'docker-builder-log-wrap';
+const TIMES_KEY = 'docker-builder-log-times';
 
-function readWrap(): boolean {
+/** A choice remembered across pages and visits: on or off, or `fallback` when never made. */
+function readChoice(key: string, fallback: boolean): boolean {
   try {
-    return localStorage.getItem(WRAP_KEY) !== 'off';
+    const value = localStorage.getItem(key);
+    return value === null ? fallback : value === 'on';
   } catch {
-    return true;
+    return fallback;
+  }
+}
+
+function keepChoice(key: string, value: boolean): void {
+  try {
+    localStorage.setItem(key, value ? 'on' : 'off');
+  } catch {
+    // Storage refused (private mode): the choice lasts for this page only.
   }
 }
 
@@ -30,13 +42,17 @@ export interface JobLogProps {
   offerFirstError: boolean;
   /** Every line has loaded and no more will come. */
   complete: boolean;
+  /** When the lines were stored, as far as known. */
+  times?: LogTimes;
 }
 
-export function JobLog({ jobId, lines, version, filled, line, jobError, offerFirstError, complete }: JobLogProps) {
+export function JobLog({ jobId, lines, version, filled, line, jobError, offerFirstError, complete, times }: JobLogProps) {
   const [query, setQuery] = useState('');
   const deferredQuery = useDeferredValue(query);
   const [current, setCurrent] = useState(0);
-  const [wrap, setWrap] = useState(readWrap);
+  const [wrap, setWrap] = useState(() => readChoice(WRAP_KEY, true));
+  // Off unless asked for: most of the time, the order of the lines is what matters.
+  const [showTimes, setShowTimes] = useState(() => readChoice(TIMES_KEY, false));
   const [reveal, setReveal] = useState<Reveal | null>(() => (line ? { index: line - 1 } : null));
   const shownLine = useRef(line);
   const input = useRef<HTMLInputElement>(null);
@@ -90,11 +106,11 @@ export function JobLog({ jobId, lines, version, filled, line, jobError, offerFir
 
   const toggleWrap = (value: boolean) => {
     setWrap(value);
-    try {
-      localStorage.setItem(WRAP_KEY, value ? 'on' : 'off');
-    } catch {
-      // Storage refused (private mode): the choice lasts for this page only.
-    }
+    keepChoice(WRAP_KEY, value);
+  };
+  const toggleTimes = (value: boolean) => {
+    setShowTimes(value);
+    keepChoice(TIMES_KEY, value);
   };
 
   let status = '';
@@ -134,6 +150,9 @@ export function JobLog({ jobId, lines, version, filled, line, jobError, offerFir
         <label>
           <input type="checkbox" checked={wrap} onChange={(event) => toggleWrap(event.target.checked)} /> Wrap lines
         </label>
+        <label title="When each line was stored, in your time zone; hover over a time for the exact one">
+          <input type="checkbox" checked={showTimes} onChange={(event) => toggleTimes(event.target.checked)} /> Times
+        </label>
         {offerFirstError && firstError.line !== null && (
           <button type="button" className="secondary" onClick={() => goToLine(firstError.line! + 1)}>
             Jump to the first error (line {firstError.line + 1})
@@ -145,6 +164,7 @@ export function JobLog({ jobId, lines, version, filled, line, jobError, offerFir
         version={version}
         filled={filled}
         wrap={wrap}
+        times={showTimes ? (times ?? null) : null}
         hits={search.hits}
         currentHit={deferredQuery ? Math.min(current, count - 1) : -1}
         selected={line ? line - 1 : null}

@@ -3,6 +3,7 @@ import { useEffect, useRef, useState } from 'react';
 import { ApiError, apiUrl, authHeaders, isTerminal, postJson, request, type Job } from '../api';
 import type { JobHeadline } from '../headline';
 import { followLog } from '../log-stream';
+import { LogTimes } from '../log-times';
 import { jobTitle, pageTitle } from '../title';
 import { ErrorBox, Loading, ProgressBar, StateBadge, summary } from './bits';
 import { ConfirmDialog } from './ConfirmDialog';
@@ -31,11 +32,13 @@ export function JobPage({ id, line = null, canWrite, navigate }: JobPageProps) {
   const [confirming, setConfirming] = useState(false);
   const lines = useRef<string[]>([]);
   const filled = useRef(0);
+  const times = useRef(new LogTimes());
   const [version, setVersion] = useState(0);
 
   useEffect(() => {
     lines.current = [];
     filled.current = 0;
+    times.current = new LogTimes();
     setVersion(0);
     setJob(null);
     let stopped = false;
@@ -67,6 +70,7 @@ export function JobPage({ id, line = null, canWrite, navigate }: JobPageProps) {
           // Many lines in one frame re-render once.
           if (!frame) frame = requestAnimationFrame(() => ((frame = 0), setVersion((v) => v + 1)));
         },
+        onTime: (from, at) => times.current.add(from, at),
         onJob: (headline) => {
           latest = headline;
           if (!stopped) setJob((before) => before && withHeadline(before, headline));
@@ -184,6 +188,7 @@ export function JobPage({ id, line = null, canWrite, navigate }: JobPageProps) {
         lines={lines.current}
         version={version}
         filled={filled.current}
+        times={times.current}
         line={line}
         jobError={job.error}
         offerFirstError={job.state !== 'done'}

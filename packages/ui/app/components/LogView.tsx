@@ -2,12 +2,14 @@
  * The log, rendering only the lines in view (so 100,000 lines cost what 50 do), colours
  * included. It follows the end while the reader is at the bottom, and stops following as
  * soon as they scroll up to read, or ask for a line (a `#L123` link, a search match, the first
- * error). Wrapped lines have the height they take; see line-layout.ts.
+ * error). Wrapped lines have the height they take; see line-layout.ts. With `times`, each line
+ * shows when it was stored (HH:MM:SS here, the exact time on hover).
  */
 import { useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
 import { ansiSegments } from '../ansi';
 import { uniformLayout, WrappedLayout, type Layout } from '../line-layout';
 import { hitsByLine, markSegments, plainLine, type Hit, type Mark } from '../log-search';
+import { clockTime, type LogTimes } from '../log-times';
 
 export const LINE_HEIGHT = 18;
 const OVERSCAN = 20;
@@ -27,6 +29,8 @@ export interface LogViewProps {
   height?: number;
   /** Long lines wrap instead of running off to the right. */
   wrap?: boolean;
+  /** Show each line's time from these; null for no times column. */
+  times?: LogTimes | null;
   /** Search matches to mark, in line order, and which one is current. */
   hits?: Hit[];
   currentHit?: number;
@@ -37,7 +41,7 @@ export interface LogViewProps {
   lineHref?: (index: number) => string;
 }
 
-export function LogView({ lines, version, filled, height = 480, wrap = false, hits = NO_HITS, currentHit = -1, selected = null, reveal = null, lineHref }: LogViewProps) {
+export function LogView({ lines, version, filled, height = 480, wrap = false, times = null, hits = NO_HITS, currentHit = -1, selected = null, reveal = null, lineHref }: LogViewProps) {
   const box = useRef<HTMLDivElement>(null);
   const probe = useRef<HTMLDivElement>(null);
   const [scrollTop, setScrollTop] = useState(0);
@@ -66,6 +70,7 @@ export function LogView({ lines, version, filled, height = 480, wrap = false, hi
     layout = wrapped;
   } else layout = uniformLayout(lines.length, LINE_HEIGHT);
   const digits = Math.max(4, String(lines.length).length);
+  const timed = times !== null;
 
   // A line asked for: scroll the pane to it (unless it is in view already), stop following.
   useLayoutEffect(() => {
@@ -147,7 +152,8 @@ export function LogView({ lines, version, filled, height = 480, wrap = false, hi
     const element = box.current;
     if (!element || typeof ResizeObserver === 'undefined') return;
     // The pane's real height (CSS may make it smaller than asked, on a phone): the window of
-    // rendered lines must cover what is in view. Its width sets how many characters fit a row.
+    // rendered lines must cover what is in view. Its width sets how many characters fit a row
+    // (narrower with the times column: measured again when that comes or goes).
     const observer = new ResizeObserver(() => {
       setViewport(element.clientHeight || height);
       const text = probe.current?.querySelector('.log-text');
@@ -160,7 +166,7 @@ export function LogView({ lines, version, filled, height = 480, wrap = false, hi
     observer.observe(element);
     if (probe.current) observer.observe(probe.current);
     return () => observer.disconnect();
-  }, [height, digits]);
+  }, [height, digits, timed]);
 
   useEffect(() => {
     const element = box.current;
@@ -190,6 +196,7 @@ export function LogView({ lines, version, filled, height = 480, wrap = false, hi
     >
       <div ref={probe} className="log-probe" aria-hidden="true">
         <span className="log-number">0</span>
+        {timed && <span className="log-time">00:00:00</span>}
         <span className="log-text">
           <span>0000000000</span>
         </span>
@@ -208,6 +215,7 @@ export function LogView({ lines, version, filled, height = 480, wrap = false, hi
                 selected={selected === first + offset}
                 wrap={wrap}
                 href={lineHref?.(first + offset)}
+                time={times ? (times.at(first + offset) ?? null) : undefined}
               />
             ))}
           </div>
@@ -229,7 +237,18 @@ export function LogView({ lines, version, filled, height = 480, wrap = false, hi
   );
 }
 
-function LogLine({ index, line, marks, selected, wrap, href }: { index: number; line: string; marks?: Mark[]; selected: boolean; wrap: boolean; href?: string }) {
+interface LogLineProps {
+  index: number;
+  line: string;
+  marks?: Mark[];
+  selected: boolean;
+  wrap: boolean;
+  href?: string;
+  /** When the line was stored (ms); null when it has no time, undefined when times are not shown. */
+  time?: number | null;
+}
+
+function LogLine({ index, line, marks, selected, wrap, href, time }: LogLineProps) {
   const number = index + 1;
   return (
     <div
@@ -247,6 +266,14 @@ function LogLine({ index, line, marks, selected, wrap, href }: { index: number; 
           {number}
         </span>
       )}
+      {time !== undefined &&
+        (time === null ? (
+          <span className="log-time" />
+        ) : (
+          <time className="log-time" dateTime={new Date(time).toISOString()} title={new Date(time).toISOString()}>
+            {clockTime(time)}
+          </time>
+        ))}
       <span className="log-text">
         {markSegments(ansiSegments(line ?? ''), marks ?? []).map((piece, i) => {
           if (!piece.mark) return <span key={i} className={piece.className || undefined}>{piece.text}</span>;

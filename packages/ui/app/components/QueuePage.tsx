@@ -1,46 +1,32 @@
 /**
- * The queue: jobs newest first, filterable, paged, the view kept in the URL. It reads the list
- * once, then follows `/api/events` (no polling): each job event updates, adds or removes a row.
- * While the tab is hidden the stream is closed; it resumes from its last event when visible.
+ * The queue: jobs newest first, filterable by state, kind and a search, paged, the view kept in
+ * the URL; how many jobs each state holds; a queued job's place in line. It reads the list once,
+ * then follows `/api/events` (no polling): each job event updates, adds or removes a row, and
+ * moves places in line. While the tab is hidden the stream is closed; it resumes from its last
+ * event when visible.
  */
 import { useEffect, useRef, useState } from 'react';
 import { ApiError, request, type Job, type JobState } from '../api';
 import { followStream } from '../follow-stream';
 import { rowFromHeadline, rowFromJob, shortId, type JobHeadline, type QueueRow } from '../headline';
-import { STATES, parseQueueView, queueHash, type QueueView } from '../queue-query';
+import type { LineEvent } from '../queue-line';
+import { MAX_SEARCH, STATES, parseQueueView, queueHash, type QueueView } from '../queue-query';
+import { PAGE_SIZE, applyEvent, type Shown } from '../queue-rows';
+import { BulkActions } from './BulkActions';
+import { useQueueCounts } from './use-queue-counts';
 import { ErrorBox, Loading, ProgressBar, StateBadge, formatSpan } from './bits';
 import { RelativeTime } from './RelativeTime';
 
-const PAGE_SIZE = 25;
-const JOB_EVENTS = new Set(['created', 'started', 'progress', 'finished', 'requeued', 'cancel-requested']);
-
-interface Shown {
-  rows: QueueRow[];
-  nextCursor: string | null;
-}
-
-/** A job event applied to the rows shown: updated, dropped once it leaves the filter, or added where it sorts. */
-export function applyEvent(shown: Shown, row: QueueRow, view: QueueView): Shown {
-  const matches = (view.states.length === 0 || view.states.includes(row.state)) && (!view.kind || view.kind === row.kind);
-  const at = shown.rows.findIndex((r) => r.id === row.id);
-  if (at >= 0) {
-    const rows = matches ? shown.rows.with(at, row) : shown.rows.toSpliced(at, 1);
-    return { ...shown, rows };
-  }
-  // Older pages do not move under the reader; the first page shows what is new.
-  if (!matches || view.cursor) return shown;
-  const last = shown.rows[shown.rows.length - 1];
-  if (shown.rows.length >= PAGE_SIZE && last && row.id < last.id) return shown;
-  const rows = [...shown.rows, row].sort((a, b) => (a.id < b.id ? 1 : -1)).slice(0, PAGE_SIZE);
-  return { ...shown, rows };
-}
+const JOB_EVENTS = new Set<string>(['created', 'started', 'progress', 'finished', 'requeued', 'cancel-requested']);
+/** Events that change how many jobs each state holds. */
+const COUNTED_EVENTS = new Set<string>(['created', 'started', 'finished', 'requeued']);
 
 function took(row: QueueRow): string {
   if (!row.startedAt) return '—';
   return formatSpan((row.finishedAt ? Date.parse(row.finishedAt) : Date.now()) - Date.parse(row.startedAt));
 }
 
-export function QueuePage({ hash, navigate }: { hash: string; navigate: (hash: string) => void }) {
+export function QueuePage({ hash, navigate, canWrite }: { hash: string; navigate: (hash: string) => void; canWrite: boolean }) {
   const view = parseQueueView(hash);
   const viewKey = queueHash(view);
   const [shown, setShown] = useState<Shown | null>(null);
@@ -49,25 +35,29 @@ export function QueuePage({ hash, navigate }: { hash: string; navigate: (hash: s
   const [reloads, setReloads] = useState(0);
   /** The cursors of the newer pages this tab came through, for "Newer". */
   const trail = useRef<Array<string | null>>([]);
+  const { counts, changed: countsChanged } = useQueueCounts(view.kind, view.q);
+  const [search, setSearch] = useState(view.q);
+  useEffect(() => setSearch(view.q), [view.q]);
 
   useEffect(() => {
     const current = parseQueueView(viewKey);
     const controller = new AbortController();
     let lastEventId: string | null = null;
     /** Events that arrive while the list is read: applied on top of it, in order. */
-    let pending: QueueRow[] | null = null;
+    let pending: Array<[LineEvent, QueueRow]> | null = null;
 
     const load = async () => {
       pending = [];
       const query = new URLSearchParams({ limit: String(PAGE_SIZE) });
       for (const state of current.states) query.append('state', state);
       if (current.kind) query.set('kind', current.kind);
+      if (current.q) query.set('q', current.q);
       if (current.cursor) query.set('cursor', current.cursor);
       try {
         const page = await request<{ jobs: Job[]; nextCursor: string | null }>(`builds?${query}`);
         if (controller.signal.aborted) return;
         let next: Shown = { rows: page.jobs.map(rowFromJob), nextCursor: page.nextCursor };
-        for (const row of pending) next = applyEvent(next, row, current);
+        for (const [type, row] of pending) next = applyEvent(next, type, row, current);
         setShown(next);
         setError(null);
       } catch (e) {
@@ -77,10 +67,10 @@ export function QueuePage({ hash, navigate }: { hash: string; navigate: (hash: s
       }
     };
 
-    // Kind never changes, so the server filters it; a state filter is applied here, because a
-    // job leaving the states shown must leave the view too.
+    // Every job's events, whatever the filters: places in line move with jobs of either kind, and
+    // a job leaving the states shown must leave the view too. The filters are applied here.
     void followStream({
-      path: () => `events${current.kind ? `?kind=${current.kind}` : ''}`,
+      path: () => 'events',
       lastEventId: () => lastEventId,
       onReconnecting: setReconnecting,
       signal: controller.signal,
@@ -91,14 +81,16 @@ export function QueuePage({ hash, navigate }: { hash: string; navigate: (hash: s
         } else if (message.event === 'reset') {
           void load();
         } else if (JOB_EVENTS.has(message.event)) {
+          const type = message.event as LineEvent;
           const row = rowFromHeadline(JSON.parse(message.data) as JobHeadline);
-          if (pending) pending.push(row);
-          else setShown((before) => before && applyEvent(before, row, current));
+          if (COUNTED_EVENTS.has(type)) countsChanged();
+          if (pending) pending.push([type, row]);
+          else setShown((before) => before && applyEvent(before, type, row, current));
         }
       },
     });
     return () => controller.abort();
-  }, [viewKey, reloads]);
+  }, [viewKey, reloads, countsChanged]);
 
   const show = (change: Partial<QueueView>) => {
     if (change.cursor === undefined) trail.current = [];
@@ -107,7 +99,7 @@ export function QueuePage({ hash, navigate }: { hash: string; navigate: (hash: s
   const toggleState = (state: JobState) =>
     show({ states: view.states.includes(state) ? view.states.filter((s) => s !== state) : STATES.filter((s) => s === state || view.states.includes(s)) });
 
-  const filtered = view.states.length > 0 || view.kind !== '';
+  const filtered = view.states.length > 0 || view.kind !== '' || view.q !== '';
   return (
     <section aria-labelledby="queue-title">
       <div className="toolbar">
@@ -117,6 +109,7 @@ export function QueuePage({ hash, navigate }: { hash: string; navigate: (hash: s
           {STATES.map((state) => (
             <label key={state} className={`chip${view.states.includes(state) ? ' chip-on' : ''}`}>
               <input type="checkbox" checked={view.states.includes(state)} onChange={() => toggleState(state)} /> {state}
+              {counts && <span className="chip-count">{counts[state].toLocaleString('en-US')}</span>}
             </label>
           ))}
         </fieldset>
@@ -128,16 +121,41 @@ export function QueuePage({ hash, navigate }: { hash: string; navigate: (hash: s
             <option>deploy</option>
           </select>
         </label>
+        <form
+          role="search"
+          className="queue-search"
+          onSubmit={(event) => {
+            event.preventDefault();
+            show({ q: search.trim() });
+          }}
+        >
+          <input
+            type="search"
+            value={search}
+            maxLength={MAX_SEARCH}
+            placeholder="Service, image or user"
+            aria-label="Search jobs by service, image or user"
+            onChange={(event) => {
+              setSearch(event.target.value);
+              // The browser's own clear button empties the field: show everything again.
+              if (event.target.value === '' && view.q) show({ q: '' });
+            }}
+          />
+          <button type="submit" className="secondary">
+            Search
+          </button>
+        </form>
         {filtered && (
-          <button type="button" className="link" onClick={() => show({ states: [], kind: '' })}>
+          <button type="button" className="link" onClick={() => show({ states: [], kind: '', q: '' })}>
             Clear filters
           </button>
         )}
+        {canWrite && <BulkActions view={view} counts={counts} />}
       </div>
       {reconnecting && <p className="notice">Connection lost; reconnecting to the live queue…</p>}
       {error && <ErrorBox title="Could not load the queue" message={error} onRetry={() => setReloads((n) => n + 1)} />}
       {!shown && !error && <Loading what="jobs" />}
-      {shown && shown.rows.length === 0 && <p className="empty">{filtered ? 'No job matches these filters.' : 'No jobs yet. Start a build or a deploy.'}</p>}
+      {shown && shown.rows.length === 0 && <p className="empty">{view.q ? `No job is about “${view.q}” with these filters. A search matches a whole service, image or user name.` : filtered ? 'No job matches these filters.' : 'No jobs yet. Start a build or a deploy.'}</p>}
       {shown && shown.rows.length > 0 && (
         <table className="jobs">
           <thead>
@@ -162,6 +180,11 @@ export function QueuePage({ hash, navigate }: { hash: string; navigate: (hash: s
                 <td data-label="Kind">{row.kind}</td>
                 <td data-label="State">
                   <StateBadge state={row.state} />
+                  {row.state === 'queued' && row.placeInLine !== undefined && (
+                    <span className="place" title="Its place in line: 1 starts next">
+                      #{row.placeInLine} in line
+                    </span>
+                  )}
                   {row.state === 'running' && <ProgressBar value={row.progress} label={`Progress of ${row.id}`} />}
                 </td>
                 <td data-label="What">

@@ -1,7 +1,13 @@
-/** What the service runs on (`_debug`), so a user sees at once why jobs are not running. */
+/**
+ * What the service runs on (`_debug`), so a user sees at once why jobs are not running; for the
+ * runners, what would make their jobs fail and the setting to change (`GET /runners`), which
+ * every user sees, where `_debug`'s messages are for admins.
+ */
 import { useEffect, useState } from 'react';
 import { request } from '../api';
+import { known, type KnownRunners, type RunnerStatus } from '../runners';
 import { ErrorBox, Loading } from './bits';
+import { SettingsText } from './RunnerBanner';
 
 interface Health {
   name: string;
@@ -20,7 +26,10 @@ interface Debug {
   runners: { build: Health | null; deploy: Health | null };
 }
 
-export function StatusPanel() {
+const SOURCE_NAMES = { directory: 'directories', git: 'git URLs', upload: 'archives' } as const;
+
+export function StatusPanel({ runners: state }: { runners?: KnownRunners }) {
+  const runners = known(state);
   const [debug, setDebug] = useState<Debug | null>(null);
   const [error, setError] = useState<string | null>(null);
   useEffect(() => {
@@ -36,23 +45,38 @@ export function StatusPanel() {
 
   if (error && !debug) return <ErrorBox title="Could not reach the service" message={error} />;
   if (!debug) return <Loading what="the status" />;
-  const cards: Array<[string, Health | null]> = [
-    ['Store', debug.store],
-    ['Queue', debug.queue],
-    ['Builds', debug.runners.build],
-    ['Deploys', debug.runners.deploy],
+  const cards: Array<[string, Health | null, RunnerStatus | null | undefined]> = [
+    ['Store', debug.store, undefined],
+    ['Queue', debug.queue, undefined],
+    ['Builds', debug.runners.build, runners?.build],
+    ['Deploys', debug.runners.deploy, runners?.deploy],
   ];
   return (
     <section aria-labelledby="status-title">
       <h1 id="status-title">Status</h1>
       <div className="cards">
-        {cards.map(([title, health]) => (
+        {cards.map(([title, health, runner]) => (
           <article key={title} className={`card ${health ? (health.ok ? 'ok' : 'failing') : 'absent'}`}>
             <h2>
               {title} <span className="muted">{health?.name ?? 'not configured'}</span>
             </h2>
             <p className="card-state">{health ? (health.ok ? 'working' : 'not working') : 'not configured on this server'}</p>
             {health?.message && <p>{health.message}</p>}
+            {/* An admin already has the engine's own words above: the same problem is not said twice. */}
+            {runner?.problems.filter((problem) => !health?.message || problem.detail !== health.message).map((problem) => (
+              <p key={problem.cause} className="card-fix">
+                {problem.cause} <SettingsText text={problem.fix} settings={problem.settings} />
+              </p>
+            ))}
+            {runner?.contexts && (
+              <p>
+                Contexts:{' '}
+                {(['directory', 'git', 'upload'] as const)
+                  .filter((source) => runner.contexts![source].ok)
+                  .map((source) => SOURCE_NAMES[source])
+                  .join(', ') || 'none'}
+              </p>
+            )}
             {health?.workers !== undefined && <p>Workers: {health.workers}</p>}
             {health?.counts && (
               <p>

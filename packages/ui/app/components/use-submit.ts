@@ -18,12 +18,13 @@ export function useSubmit(path: 'build' | 'deploy-services', navigate: (hash: st
     form.current?.querySelector<HTMLElement>('[aria-invalid="true"], [data-issue]')?.focus();
   }, [issues]);
 
-  const submit = async (payload: unknown) => {
+  /** `send`: how to send it, when not as JSON (a build context as a tar archive). */
+  const submit = async (payload: unknown, send = () => postJson<{ id: string }>(path, payload)) => {
     setBusy(true);
     setIssues([]);
     setFailure(null);
     try {
-      const { id } = await postJson<{ id: string }>(path, payload);
+      const { id } = await send();
       navigate(`#/jobs/${id}`);
     } catch (e) {
       if (e instanceof ApiError && e.issues.length) setIssues(e.issues);
