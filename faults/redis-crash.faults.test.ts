@@ -30,6 +30,9 @@ it('loses no job accepted before the last second, and leaves none stuck, when Re
     runners: { deploy: createScriptedRunner({ kind: 'deploy', script: [{ fail: 'ran in the API process' }] }) },
     reapIntervalMs: false,
     fallback: false,
+    // Every job maps the same fixture services (`lines`, `sleep`): with groups they would run one
+    // at a time, by design. This is about what survives a crash, with many jobs in flight.
+    groups: { defaultGroups: false },
   });
   const settings = { REDIS_URL: server.url, STORE_PREFIX: prefix, CONCURRENCY: '3', LEASE_MS: '5000', REAP_MS: '200', RETRY_LOST: '1' };
   for (let i = 0; i < 2; i += 1) workers.push(startWorkerProcess(settings));

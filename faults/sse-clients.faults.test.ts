@@ -221,7 +221,7 @@ describe('2,000 SSE clients that drop at random moments', () => {
     const start = { ...counts(), redisClients: await ourRedisClients(), channels: await ourChannels() };
     expect(start.channels).toEqual([]);
 
-    const running = [await submit('running'), await submit('running')];
+    const running = [await submit('running-a'), await submit('running-b')];
     await eventually(async () => (await Promise.all(running.map((id) => builder.get(id)))).every((job) => job.state === 'running'));
     const late = await inBatches(plans({ running, short, long }, seededRandom(20_251_025)), AT_ONCE, runClient);
     expect(late, 'clients the server never let go').toBe(0);

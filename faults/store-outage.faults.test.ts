@@ -35,8 +35,8 @@ function expectCompleteOrMarked(lines: string[]) {
 }
 
 type Change = { to: string };
-const STEPS: Array<{ step: string; method: 'transition' | 'appendLogs' | 'setProgress'; match: (...args: never[]) => boolean }> = [
-  { step: 'the claim', method: 'transition', match: (_id: string, change: Change) => change.to === 'running' },
+const STEPS: Array<{ step: string; method: 'claim' | 'transition' | 'appendLogs' | 'setProgress'; match: (...args: never[]) => boolean }> = [
+  { step: 'the claim', method: 'claim', match: () => true },
   { step: 'the first append', method: 'appendLogs', match: (_id: string, lines: string[]) => lines.includes('first line') },
   { step: 'a progress write', method: 'setProgress', match: () => true },
   { step: 'the last append', method: 'appendLogs', match: (_id: string, lines: string[]) => lines.includes('last line') },

@@ -20,11 +20,13 @@ import { DEFAULT_LOG_LIMITS, type LogLimits } from './job-log-writer.js';
 import { isTerminal } from './job-state.js';
 import type { Job, JobKind, JobUser, NewJob, SpecByKind } from './job.js';
 import { releaseJob, runJob, type LifecycleDeps } from './job-lifecycle.js';
+import { createGroupDispatch } from './job-group-dispatch.js';
+import type { ConcurrencyOptions, JobGroup } from './job-groups.js';
 import { reapExpiredLeases, startReaper, type Reaper } from './job-reaper.js';
 import type { LeaseTimings } from './job-lease.js';
 import type { ComponentHealth } from './ports/health.js';
 import type { CloseOptions, JobQueue, QueueHealth } from './ports/job-queue.js';
-import type { JobCountQuery, JobCounts, JobListQuery, JobStore, LogEntry, LogSlice } from './ports/job-store.js';
+import type { GroupState, JobCountQuery, JobCounts, JobListQuery, JobStore, LogEntry, LogSlice } from './ports/job-store.js';
 import type { FollowEventsOptions, JobFeedItem } from './ports/job-events.js';
 import type { Runner, RunnerMap } from './ports/runner.js';
 import { runnersReadiness, type RunnersReadiness } from './runner-status.js';
@@ -59,6 +61,12 @@ export interface BuilderOptions {
   reapIntervalMs?: number | false;
   /** How many times a job whose attempt was lost is queued again; default 0 (it ends in error, saying why). */
   retryLostJobs?: number;
+  /**
+   * Concurrency groups (job-groups.ts): by default deploys that share a service, and builds of
+   * one image repository, run one at a time, in submission order; add groups, limits,
+   * `supersede` policies and the environments a deploy may name.
+   */
+  groups?: ConcurrencyOptions;
   onEvent?: (event: BuilderEvent) => void;
   now?: () => Date;
 }
@@ -97,6 +105,11 @@ export interface DebugInfo {
   queue: QueueHealth;
   fallback: QueueHealth | null;
   runners: Record<JobKind, ComponentHealth | null>;
+  /**
+   * The concurrency groups a job holds a slot in or waits for: who holds, who waits (oldest
+   * first). Null when the store did not answer; `store` says why.
+   */
+  groups: GroupState[] | null;
 }
 
 export interface Builder {
@@ -142,6 +155,7 @@ export function createBuilder(options: BuilderOptions): Builder {
   const now = options.now ?? (() => new Date());
   const onEvent = options.onEvent ?? (() => undefined);
 
+  const queuedLeaseMs = positive('queuedLeaseMs', options.queuedLeaseMs ?? 60_000);
   const deps: LifecycleDeps = {
     store,
     runners,
@@ -151,8 +165,9 @@ export function createBuilder(options: BuilderOptions): Builder {
     abortGraceMs: options.abortGraceMs ?? 10_000,
     progressIntervalMs: options.progressIntervalMs ?? 200,
     lease: leaseTimings(options.leaseMs ?? 30_000),
+    parkMs: queuedLeaseMs,
+    wake: (groups) => dispatch.wake(groups),
   };
-  const queuedLeaseMs = positive('queuedLeaseMs', options.queuedLeaseMs ?? 60_000);
   const execute = (jobId: string, signal?: AbortSignal) => runJob(deps, jobId, signal);
   const inProcess = (name: string): InProcessQueue =>
     createInProcessQueue({ name, concurrency: options.concurrency, execute: async (id, signal) => void (await execute(id, signal)) });
@@ -171,11 +186,12 @@ export function createBuilder(options: BuilderOptions): Builder {
     // The server's own rules (where contexts may come from, where images may go): refused
     // here, before anything is stored, with the setting to change in the message.
     const stored = (await (runners[kind] as Runner<K>).validate?.(spec)) ?? spec;
-    const job = await store.create({ id: createJobId(now().getTime()), kind, spec: stored, user, retryOf, createdAt: now().toISOString() } as NewJob, {
-      leaseMs: queuedLeaseMs,
-    });
+    const input = { id: createJobId(now().getTime()), kind, spec: stored, user, retryOf, createdAt: now().toISOString() } as NewJob;
+    const job = await store.create({ ...input, groups: dispatch.groupsOf(input) }, { leaseMs: queuedLeaseMs });
+    await dispatch.supersede(job);
     const handed = await hand(job);
     if (handed.to === null) {
+      dispatch.wake(job.groups);
       await store.transition(job.id, {
         from: ['queued'],
         to: 'error',
@@ -196,7 +212,7 @@ export function createBuilder(options: BuilderOptions): Builder {
    * delivery finds the job claimed, so a job never runs twice at once.
    */
   async function hand(job: Job): Promise<{ to: 'queue' | 'fallback' } | { to: null; reason: string }> {
-    const ref = { id: job.id, kind: job.kind, attempt: job.attempt };
+    const ref = { id: job.id, kind: job.kind, attempt: job.attempt, waits: job.waits };
     let reason: string;
     try {
       const result = await queue.enqueue(ref);
@@ -217,7 +233,19 @@ export function createBuilder(options: BuilderOptions): Builder {
     queuedLeaseMs,
     retryLostJobs: options.retryLostJobs ?? 0,
     hand: async (job: Job) => (await hand(job)).to !== null,
+    wake: (groups: readonly JobGroup[]) => dispatch.wake(groups),
   };
+  const dispatch = createGroupDispatch({
+    store,
+    options: options.groups ?? {},
+    now,
+    hand,
+    async ended(job) {
+      await releaseJob(runners, job);
+      onEvent(jobFinishedEvent(job));
+      dispatch.wake(job.groups);
+    },
+  });
   const reaper: Reaper | null = options.reapIntervalMs === false ? null : startReaper(reaperDeps, positive('reapIntervalMs', options.reapIntervalMs ?? 5_000));
 
   async function get(id: string): Promise<Job> {
@@ -272,6 +300,8 @@ export function createBuilder(options: BuilderOptions): Builder {
         if (cancelled) {
           await releaseJob(runners, cancelled);
           onEvent(jobFinishedEvent(cancelled));
+          // It held no slot, but it may have been ahead of others in its groups' lines.
+          dispatch.wake(cancelled.groups);
           return cancelled;
         }
         // It started meanwhile: ask the runner to stop instead.
@@ -325,14 +355,15 @@ export function createBuilder(options: BuilderOptions): Builder {
           clearTimeout(timer);
         }
       };
-      const [storeHealth, queueHealth, fallbackHealth, build, deploy] = await Promise.all([
+      const [storeHealth, queueHealth, fallbackHealth, build, deploy, groups] = await Promise.all([
         settle(store.name, () => store.health()),
         settle(queue.name, () => queue.health()),
         fallback ? settle(fallback.name, () => fallback.health()) : null,
         runners.build ? settle(runners.build.name, () => runners.build!.health()) : null,
         runners.deploy ? settle(runners.deploy.name, () => runners.deploy!.health()) : null,
+        settle(store.name, () => store.groupStates()),
       ]);
-      return { store: storeHealth, queue: queueHealth, fallback: fallbackHealth, runners: { build, deploy } };
+      return { store: storeHealth, queue: queueHealth, fallback: fallbackHealth, runners: { build, deploy }, groups: Array.isArray(groups) ? groups : null };
     },
 
     readiness: () => runnersReadiness(runners, HEALTH_TIMEOUT_MS),

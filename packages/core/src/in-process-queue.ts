@@ -34,19 +34,20 @@ export function createInProcessQueue(options: InProcessQueueOptions): InProcessQ
   let closed = false;
   let completed = 0;
 
-  const start = (jobId: string, controller = new AbortController()) => {
+  const start = (key: string, controller = new AbortController()) => {
+    const jobId = key.slice(0, key.indexOf('#'));
     const done = options
       .execute(jobId, controller.signal)
       .catch(() => {
         // runJob ends the job itself; an error here is the store failing, which the store reports.
       })
       .finally(() => {
-        running.delete(jobId);
-        held.delete(jobId);
+        running.delete(key);
+        held.delete(key);
         completed += 1;
         pump();
       });
-    running.set(jobId, { controller, done });
+    running.set(key, { controller, done });
   };
 
   const pump = () => {
@@ -62,9 +63,10 @@ export function createInProcessQueue(options: InProcessQueueOptions): InProcessQ
     name: options.name ?? 'in-process',
     async enqueue(job: QueuedJobRef): Promise<EnqueueResult> {
       if (closed) return { accepted: false, reason: 'the in-process queue is closed' };
-      if (held.has(job.id)) return { accepted: true };
-      held.add(job.id);
-      pending.push(job.id);
+      const key = deliveryKey(job);
+      if (held.has(key)) return { accepted: true };
+      held.add(key);
+      pending.push(key);
       pump();
       return { accepted: true };
     },
@@ -117,4 +119,9 @@ export async function settlesWithin(work: Promise<unknown>, ms: number): Promise
   ]);
   clearTimeout(timer);
   return settled;
+}
+
+/** One delivery of a job: its id, its attempt and its waits (see QueuedJobRef). */
+function deliveryKey(job: QueuedJobRef): string {
+  return `${job.id}#${job.attempt ?? 0}#${job.waits ?? 0}`;
 }

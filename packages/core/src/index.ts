@@ -2,6 +2,7 @@
 export * from './errors.js';
 export * from './job-state.js';
 export * from './job.js';
+export { jobGroups, describeGroup, describeWait, MAX_GROUP_NAME, type JobGroup, type GroupWait, type GroupRule, type GroupPolicy, type ConcurrencyOptions } from './job-groups.js';
 export { createJobId, isJobId } from './job-id.js';
 export { encodeJobCursor, decodeJobCursor } from './job-cursor.js';
 export { jobSearchTerms, jobMatchesSearch, normalizeSearch, MAX_SEARCH_LENGTH } from './job-search.js';

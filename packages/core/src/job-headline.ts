@@ -2,6 +2,7 @@
  * A job's headline: what a row of the queue shows (who, what, where it is), without its spec,
  * result or log. Event feeds carry it, so a follower never has to read the job to show a change.
  */
+import type { GroupWait } from './job-groups.js';
 import type { JobState } from './job-state.js';
 import type { Job, JobKind, JobUser } from './job.js';
 import type { BuildSpec, DeploySpec } from './schemas/payloads.js';
@@ -24,6 +25,8 @@ interface HeadlineFields<K extends JobKind> {
   user: JobUser | null;
   cancelledBy: JobUser | null;
   retryOf: string | null;
+  /** Why a queued job has not started: the group it waits for and the job ahead of it. */
+  waitingFor: GroupWait | null;
 }
 
 /** What a build is about: never changes once the job exists. */
@@ -70,6 +73,7 @@ export function jobHeadline(job: Job): JobHeadline {
     user: job.user ? { ...job.user } : null,
     cancelledBy: job.cancelledBy ? { ...job.cancelledBy } : null,
     retryOf: job.retryOf,
+    waitingFor: job.waitingFor ? { ...job.waitingFor } : null,
     ...jobSubject(job),
   } as JobHeadline;
 }

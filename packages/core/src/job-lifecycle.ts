@@ -12,6 +12,7 @@ import type { JobTransition, JobStore } from './ports/job-store.js';
 import type { RunContext, Runner, RunnerMap } from './ports/runner.js';
 import { jobFinishedEvent, jobStartedEvent, type BuilderEvent } from './builder-events.js';
 import { keepLease, type LeaseTimings } from './job-lease.js';
+import type { JobGroup } from './job-groups.js';
 
 export interface LifecycleDeps {
   store: JobStore;
@@ -22,6 +23,10 @@ export interface LifecycleDeps {
   abortGraceMs: number;
   progressIntervalMs: number;
   lease: LeaseTimings;
+  /** A job found waiting for a concurrency group keeps a queued lease this long (a safety net: it is woken when the slot frees). */
+  parkMs: number;
+  /** Hands the jobs that may now start in these groups to the queue (job-group-dispatch.ts). */
+  wake: (groups: readonly JobGroup[]) => void;
   onEvent: (event: BuilderEvent) => void;
 }
 
@@ -71,12 +76,20 @@ export async function runJob(deps: LifecycleDeps, jobId: string, signal?: AbortS
     if (job) {
       await releaseJob(deps.runners, job);
       deps.onEvent(jobFinishedEvent(job));
+      deps.wake(job.groups);
     }
     return job;
   }
 
-  const claimed = await store.transition(jobId, { from: ['queued'], to: 'running', at: at(), leaseMs: deps.lease.leaseMs });
-  if (!claimed) return null;
+  // The store starts it only if its concurrency groups let it; otherwise it stays queued,
+  // saying what it waits for, and is handed over again when that slot frees.
+  const claim = await store.claim(jobId, { at: at(), leaseMs: deps.lease.leaseMs });
+  if (!claim) return null;
+  if (!claim.started) {
+    await store.renewLease(jobId, deps.parkMs, { attempt: claim.job.attempt }).catch(() => false);
+    return null;
+  }
+  const claimed = claim.job;
   const { attempt } = claimed;
   deps.onEvent(jobStartedEvent(claimed));
 
@@ -165,6 +178,7 @@ export async function runJob(deps: LifecycleDeps, jobId: string, signal?: AbortS
     const finished = await transitionWithRetry(store, jobId, change);
     if (finished) {
       deps.onEvent(jobFinishedEvent(finished));
+      deps.wake(finished.groups);
     }
     return finished;
   } finally {

@@ -9,6 +9,7 @@
 import { jobFinishedEvent, type BuilderEvent } from './builder-events.js';
 import { errorMessage } from './errors.js';
 import type { Job } from './job.js';
+import type { JobGroup } from './job-groups.js';
 import type { ExpiredLease, JobStore, JobTransition } from './ports/job-store.js';
 
 export interface ReaperDeps {
@@ -20,6 +21,8 @@ export interface ReaperDeps {
   retryLostJobs: number;
   /** Hands a queued job to the queue; false when nothing took it (its lease will bring it back). */
   hand(job: Job): Promise<boolean>;
+  /** Hands the jobs that may now start in these groups to the queue: a lost attempt's slots are free. */
+  wake(groups: readonly JobGroup[]): void;
   onEvent: (event: BuilderEvent) => void;
 }
 
@@ -73,6 +76,7 @@ async function endLostAttempt(deps: ReaperDeps, lease: ExpiredLease): Promise<bo
   }
   const moved = await deps.store.transition(job.id, change);
   if (!moved) return false;
+  deps.wake(moved.groups);
   deps.onEvent({ type: 'job.lease_expired', jobId: job.id, kind: job.kind, attempt: job.attempt, expiredAt: lease.expiredAt });
   if (moved.state === 'queued') {
     await deps.hand(moved);

@@ -1,4 +1,5 @@
 /** The job record every store keeps and every API answer is built from. */
+import type { GroupWait, JobGroup } from './job-groups.js';
 import type { JobState } from './job-state.js';
 import type { Role } from './roles.js';
 import type { BuildSpec, DeploySpec } from './schemas/payloads.js';
@@ -49,6 +50,15 @@ interface JobFields<K extends JobKind> {
   cancelRequestedAt: string | null;
   /** Who cancelled the job (or asked a running one to stop); null when nobody did or nobody signed in. */
   cancelledBy: JobUser | null;
+  /** The concurrency groups it holds a slot in while it runs (job-groups.ts). */
+  groups: JobGroup[];
+  /** Why it has not started yet, while it is queued behind a job of one of its groups; null otherwise. */
+  waitingFor: GroupWait | null;
+  /**
+   * How many times it was found waiting for a group. A queue keys a delivery on it, so a job
+   * handed over again when a slot frees is never mistaken for the delivery that found it waiting.
+   */
+  waits: number;
 }
 
 export type BuildJob = JobFields<'build'>;
@@ -56,7 +66,7 @@ export type DeployJob = JobFields<'deploy'>;
 export type Job = BuildJob | DeployJob;
 
 /** What a store needs to create a job; the rest starts at its initial value. */
-export type NewJob = Pick<Job, 'id' | 'kind' | 'spec' | 'user' | 'retryOf' | 'createdAt'>;
+export type NewJob = Pick<Job, 'id' | 'kind' | 'spec' | 'user' | 'retryOf' | 'createdAt'> & { groups?: JobGroup[] };
 
 export function initialJob(job: NewJob): Job {
   return {
@@ -75,6 +85,9 @@ export function initialJob(job: NewJob): Job {
     attempt: 0,
     cancelRequestedAt: null,
     cancelledBy: null,
+    groups: job.groups ?? [],
+    waitingFor: null,
+    waits: 0,
   } as Job;
 }
 

@@ -1,10 +1,10 @@
 import { createBuilder, type Builder, type BuilderOptions } from '@docker-builder/core';
-import { createScriptedRunner, type ScriptStep } from '@docker-builder/core/testing';
+import { createScriptedRunner, type ScriptedRunnerOptions } from '@docker-builder/core/testing';
 import { createMemoryJobStore } from '@docker-builder/store-memory';
 
 /** A builder on the memory store whose build and deploy runners follow the given scripts. */
 export function scriptedBuilder(
-  script: { build?: ScriptStep[]; deploy?: ScriptStep[] } = {},
+  script: { build?: ScriptedRunnerOptions<'build'>['script']; deploy?: ScriptedRunnerOptions<'deploy'>['script'] } = {},
   options: Partial<BuilderOptions> = {},
 ) {
   const build = createScriptedRunner({ kind: 'build', script: script.build ?? [{ log: 'built' }] });

@@ -124,10 +124,10 @@ describe('leases and the reaper', () => {
 
   it('runs a job whose claim failed on a store error, once the store answers again', async () => {
     const { store, builder } = leasedBuilder([{ log: 'built' }]);
-    store.inject({ method: 'transition', times: 1, when: (_id: string, change: { to: string }) => change.to === 'running' });
+    store.inject({ method: 'claim', times: 1 });
     const { id } = await builder.submitBuild(BUILD);
     expect(await jobEnded(builder, id, 5_000)).toMatchObject({ state: 'done', attempt: 1 });
-    expect(store.failures.transition).toBe(1);
+    expect(store.failures.claim).toBe(1);
   });
 });
 

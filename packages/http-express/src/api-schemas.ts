@@ -169,6 +169,14 @@ const timestamp = z.string().meta({ format: 'date-time' }).describe('ISO 8601, U
 const uuid = () => z.string().meta({ format: 'uuid' });
 
 const storedJobId = uuid().describe('The job id (UUIDv7: ids sort by creation time).');
+const groupWait = z
+  .object({
+    group: z.string().describe('The group, e.g. `deploy:rag-service`.'),
+    jobId: uuid().describe('The job that runs in the group, or waits in it ahead of this one.'),
+    since: timestamp.describe('When the job was first found waiting for this group and job.'),
+  })
+  .nullable()
+  .describe('Why a queued job has not started: `waiting for <jobId> (deploy of rag-service)`; null otherwise.');
 const jobFields = {
   state: z.enum(JOB_STATES),
   progress: z.number().int().min(0).max(100),
@@ -183,6 +191,17 @@ const jobFields = {
   cancelRequestedAt: timestamp.nullable().describe('When cancelling was asked for while the job ran.'),
   cancelledBy: user.describe('Who cancelled the job, or asked it to stop; null when nobody did (or nobody signed in).'),
   placeInLine: z.number().int().min(1).optional().describe('A queued job\'s place in line, 1 for the next to start, counting every queued job in submission order.'),
+  groups: z
+    .array(
+      z.object({
+        name: z.string().describe('`deploy:<service>`, `build:<image repository>`, `environment:<name>`, or one of the server\'s own.'),
+        limit: z.number().int().min(1).describe('How many of its jobs may run at once.'),
+        policy: z.enum(['queue', 'supersede']).describe('`supersede`: a newer job cancels the older queued ones (never a running one).'),
+      }),
+    )
+    .describe('The concurrency groups the job holds a slot in while it runs: their jobs start one (or `limit`) at a time, in submission order.'),
+  waitingFor: groupWait,
+  waits: z.number().int().min(0).describe('How many times the job was found waiting for a group.'),
 };
 
 export const BuildJob = z
@@ -243,6 +262,18 @@ export const DebugBody = z.object({
   queue: health.extend({ workers: z.number().optional(), counts: z.record(z.string(), z.number()).optional() }),
   fallback: health.nullable(),
   runners: z.object({ build: health.nullable(), deploy: health.nullable() }),
+  groups: z
+    .array(
+      z.object({
+        name: z.string().describe('The group, e.g. `deploy:rag-service`.'),
+        limit: z.number().int().min(1).describe('How many of its jobs may run at once.'),
+        policy: z.enum(['queue', 'supersede']),
+        holders: z.array(uuid()).describe('The running jobs holding its slots.'),
+        waiting: z.array(uuid()).describe('Its queued jobs, oldest first: they start in this order.'),
+      }),
+    )
+    .nullable()
+    .describe('The concurrency groups a job holds a slot in or waits for, by name; null when the store did not answer (`store` says why).'),
 });
 
 /** Every code an error body may carry: the ones the HTTP layer maps to a status. */
@@ -275,6 +306,7 @@ const headlineFields = {
   user: jobFields.user,
   cancelledBy: jobFields.cancelledBy,
   retryOf: jobFields.retryOf,
+  waitingFor: groupWait,
   placeInLine: z.number().int().min(1).optional().describe('On `created` and `requeued` only: the job\'s place in line as it joined, 1 for the next to start.'),
 };
 export const BuildHeadline = z
@@ -345,6 +377,7 @@ export const FEED_EVENTS = {
   finished: jobEvent('The job ended: `state` is done, error or cancelled.'),
   requeued: jobEvent('The job went back to the queue: its worker was lost and the retry policy allows another attempt.'),
   'cancel-requested': jobEvent('Someone asked the running job to stop (`cancelledBy`); `finished` follows once it has.'),
+  waiting: jobEvent('A worker found the queued job waiting for a slot of one of its concurrency groups (`waitingFor`); it starts when its turn comes.'),
   error: {
     description: 'The feed could not be read: the error body. The stream closes; reconnect with `Last-Event-ID` to go on.',
     data: ErrorBodySchema,
@@ -369,7 +402,7 @@ export const LOG_STREAM_EVENTS = {
   },
   state: {
     description:
-      'First, the job as it is now; then each change of state (started, finished, queued again, asked to stop), after the lines the log had when it happened. No `id`: `Last-Event-ID` stays the last line\'s.',
+      'First, the job as it is now; then each change of state (started, finished, queued again, asked to stop, found waiting for a concurrency group: `waitingFor`), after the lines the log had when it happened. No `id`: `Last-Event-ID` stays the last line\'s.',
     data: JobHeadline,
     json: true,
   },

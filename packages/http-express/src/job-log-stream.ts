@@ -12,8 +12,11 @@ import type { SseEvent } from './route-definition.js';
 
 type Step = { source: 'log'; result: IteratorResult<LogEntry> } | { source: 'feed'; result: IteratorResult<JobFeedItem> } | { source: 'failed'; error: unknown };
 
-/** One state event per change: the same state seen from the feed and from the final read is sent once. */
-const stateKey = (job: JobHeadline) => [job.state, job.attempt, job.finishedAt, job.cancelRequestedAt].join('|');
+/**
+ * One state event per change: the same state seen from the feed and from the final read is sent
+ * once. A queued job found waiting for another job (a `waiting` event) is a change a page shows.
+ */
+const stateKey = (job: JobHeadline) => [job.state, job.attempt, job.finishedAt, job.cancelRequestedAt, job.waitingFor?.jobId, job.waitingFor?.group].join('|');
 
 export async function* jobLogStream(builder: Builder, id: string, from: number, signal: AbortSignal): AsyncIterable<SseEvent> {
   // The feed stops with the client, or when the log has ended and no more of it is wanted.
@@ -85,6 +88,12 @@ export async function* jobLogStream(builder: Builder, id: string, from: number, 
         }
         yield { id: String(index), data: line };
         next = index + 1;
+        // An event that came right after this line goes now, not with the next line: a job found
+        // waiting writes one line and then nothing until it starts.
+        while (held.length > 0 && held[0]!.logLength <= next) {
+          const due = toSse(held.shift()!);
+          if (due) yield due;
+        }
         request('log', lines.next());
         continue;
       }

@@ -240,8 +240,9 @@ export function createRoutes(builder: Builder, host: RunnerRouteOptions = {}): R
       operationId: 'debug',
       summary: 'What the service runs on',
       description:
-        'Store, queue, workers and runners, with their health. Never secrets. Only `admin` users see `message` and `details` ' +
-        '(versions, paths, addresses); others see each component\'s name and whether it is ok.',
+        'Store, queue, workers and runners, with their health, and the concurrency groups a job holds or waits for. Never secrets. ' +
+        'Only `admin` users see `message` and `details` (versions, paths, addresses); others see each component\'s name and whether ' +
+        'it is ok, and the groups (job ids and group names, which every user may read on the jobs themselves).',
       responses: { 200: { description: 'Health of every component.', schema: DebugBody }, ...errors(401) },
       handler: async ({ role }) => {
         const debug = await builder.debug();
@@ -259,6 +260,7 @@ function withoutDetails(debug: DebugInfo): DebugInfo {
     queue: { ...bare(debug.queue), ...(debug.queue.workers !== undefined ? { workers: debug.queue.workers } : {}) },
     fallback: bare(debug.fallback),
     runners: { build: bare(debug.runners.build), deploy: bare(debug.runners.deploy) },
+    groups: debug.groups,
   };
 }
 

@@ -21,6 +21,7 @@ const SUITES: Record<string, () => Promise<unknown>> = {
   'host-body-parser': () => import('./host-body-parser.test.js'),
   'events': () => import('./events.test.js'),
   'log-stream-state': () => import('./log-stream-state.test.js'),
+  'log-stream-waiting': () => import('./log-stream-waiting.test.js'),
   'runner-routes': () => import('./runner-routes.test.js'),
   'job-queries': () => import('./job-queries.test.js'),
 };

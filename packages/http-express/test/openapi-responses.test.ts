@@ -86,7 +86,7 @@ beforeAll(async () => {
     script: (spec) => {
       if (spec.service === 'broken') return [{ log: 'Step 1/1 : FROM nowhere' }, { fail: 'pull access denied for nowhere' }];
       const steps = [{ log: 'Step 1/2 : FROM scratch' }, { progress: 50 }, { log: 'Step 2/2 : COPY . /' }, { result: { imageId: 'sha256:30629c00', references: spec.tags } }];
-      if (spec.service === 'slow' || spec.service === 'watched') return [{ log: 'Step 1/2 : FROM scratch' }, { gate: spec.service }, ...steps.slice(1)];
+      if (spec.service === 'slow' || spec.service === 'watched' || spec.service === 'grouped') return [{ log: 'Step 1/2 : FROM scratch' }, { gate: spec.service }, ...steps.slice(1)];
       return steps;
     },
   });
@@ -249,6 +249,25 @@ describe('the OpenAPI document against the live API', () => {
     expect(admin.body.runners.build.details).toBeDefined();
     const reader = await api.request('get', '/_debug', { headers: as('rita') });
     expect(reader.body.runners.build).toEqual({ name: 'scripted', ok: true });
+    expect(reader.body.groups).toEqual([]);
+
+    // Two builds of one image: the second waits for the first's group. Job ids are no secret: readers see the groups too.
+    const holder = (await api.request('post', '/build', { headers: as('alice'), json: { service: 'grouped', push: false } })).body.id;
+    await slowBuilds.reached('grouped');
+    const next = (await api.request('post', '/build', { headers: as('alice'), json: { service: 'grouped', push: false } })).body.id;
+    const group = { name: 'build:grouped', limit: 1, policy: 'queue', holders: [holder], waiting: [next] };
+    expect((await api.request('get', '/_debug', { headers: as('admin') })).body.groups).toEqual([group]);
+    expect((await api.request('get', '/_debug', { headers: as('rita') })).body.groups).toEqual([group]);
+    // Groups the store could not read do not fail `_debug`: they are unknown (null), the rest is there.
+    const heal = store.inject({ method: 'groupStates' });
+    try {
+      expect((await api.request('get', '/_debug', { headers: as('admin') })).body).toMatchObject({ store: { name: 'memory', ok: true }, groups: null });
+    } finally {
+      heal();
+    }
+    slowBuilds.open('grouped');
+    await ended(next);
+    expect((await api.request('get', '/_debug', { headers: as('rita') })).body.groups).toEqual([]);
 
     // What each kind needs, for every reader; the details for admins; the git hosts for writers.
     const forAdmin = await api.request('get', '/runners', { headers: as('admin') });

@@ -56,7 +56,7 @@ describe('roles', () => {
   it('lets a write user cancel its own jobs, and only an admin cancel someone else\'s, recording who did', async () => {
     const { call } = await start();
     const walts = (await call('POST', '/build', 'w1', { service: 'web' })).body.id as string;
-    const wandas = (await call('POST', '/build', 'w2', { service: 'web' })).body.id as string;
+    const wandas = (await call('POST', '/build', 'w2', { service: 'api' })).body.id as string;
     await harness!.build.started(2);
 
     const refused = await call('POST', `/build/${wandas}/cancel`, 'w1');

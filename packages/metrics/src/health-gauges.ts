@@ -1,7 +1,8 @@
 /**
- * The gauges of what is there now (queue depth, workers, store, queue and runners up or down),
- * read at scrape time from one `builder.debug()`: the counts the queue itself reports and the
- * health probes `_debug` shows, never a scan of the store.
+ * The gauges of what is there now (queue depth, workers, store, queue and runners up or down,
+ * jobs holding and waiting per concurrency group), read at scrape time from one `builder.debug()`:
+ * the counts the queue itself reports, the health probes and the groups `_debug` shows, never a
+ * scan of the store.
  */
 import type { ComponentHealth, DebugInfo, QueueHealth } from '@docker-builder/core';
 import { Gauge, type Registry } from 'prom-client';
@@ -79,6 +80,25 @@ export function createHealthGauges(options: { name: (metric: string) => string; 
   gauge('runner_up', "Whether a runner can work (1) or not (0): the Docker engine reachable, ansible-playbook and the playbook there.", ['kind', 'runner'], (g, debug) => {
     for (const [kind, runner] of Object.entries(debug.runners)) if (runner) g.set({ kind, runner: runner.name }, up(runner));
   });
+  // One series per group a job holds or waits for, and only while one does: groups are named
+  // after services and image repositories, so the series are as many as the deploys and builds
+  // in flight, and an idle group leaves none behind.
+  gauge(
+    'group_jobs_holding',
+    'Jobs holding a slot of a concurrency group (deploy:<service>, build:<repository>…), for the groups a job holds or waits for (read from the store: the same on every process, aggregate with max).',
+    ['group'],
+    (g, debug) => {
+      for (const group of debug.groups ?? []) g.set({ group: group.name }, group.holders.length);
+    },
+  );
+  gauge(
+    'group_jobs_waiting',
+    'Queued jobs of a concurrency group, waiting their turn, for the groups a job holds or waits for (read from the store: the same on every process, aggregate with max).',
+    ['group'],
+    (g, debug) => {
+      for (const group of debug.groups ?? []) g.set({ group: group.name }, group.waiting.length);
+    },
+  );
 
   return {
     observe(builder: HealthSource, observeOptions: ObserveOptions = {}) {

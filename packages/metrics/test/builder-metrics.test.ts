@@ -101,6 +101,9 @@ describe('@docker-builder/metrics', () => {
     expect(m.value('docker_builder_queue_up', { queue: 'in-process' })).toBe(1);
     expect(m.value('docker_builder_runner_up', { kind: 'deploy', runner: 'ansible' })).toBe(1);
     expect(m.value('docker_builder_runner_up', { kind: 'build', runner: 'docker' })).toBe(0);
+    // Both deploy `web`: one holds the group's slot, the other waits its turn.
+    expect(m.value('docker_builder_group_jobs_holding', { group: 'deploy:web' })).toBe(1);
+    expect(m.value('docker_builder_group_jobs_waiting', { group: 'deploy:web' })).toBe(1);
 
     deploy.open('go');
     await jobEnded(builder, first.id);
@@ -113,6 +116,8 @@ describe('@docker-builder/metrics', () => {
     expect(m.value('docker_builder_log_lines_total', { kind: 'deploy' })).toBe(6);
     expect(m.value('docker_builder_jobs_running', { queue: 'in-process' })).toBe(0);
     expect(m.value('docker_builder_jobs_queued', { queue: 'in-process' })).toBe(0);
+    // An idle group leaves no series behind.
+    expect(m.samples.filter((s) => s.name.startsWith('docker_builder_group_jobs_'))).toEqual([]);
 
     await builder.close();
     m = await scrape(metrics);
@@ -131,6 +136,10 @@ describe('@docker-builder/metrics', () => {
           queue: { name: 'bullmq', ok: true, workers: 3, counts: { waiting: 4, delayed: 1, paused: 0, active: 2, failed: 7 } },
           fallback: { name: 'in-process fallback', ok: true, workers: 2, counts: { pending: 0, running: 1, completed: 9 } },
           runners: { build: { name: 'docker', ok: runnerOk }, deploy: null },
+          groups: [
+            { name: 'deploy:rag-service', limit: 1, policy: 'queue', holders: ['a'], waiting: ['b', 'c'] },
+            { name: 'builds', limit: 3, policy: 'queue', holders: ['d', 'e'], waiting: [] },
+          ],
         };
       },
     };
@@ -146,6 +155,10 @@ describe('@docker-builder/metrics', () => {
       expect(m.value('docker_builder_runner_up', { kind: 'build', runner: 'docker' })).toBe(1);
       // No deploy runner: no series, rather than a made-up 0.
       expect(m.samples.filter((s) => s.name === 'docker_builder_runner_up')).toHaveLength(1);
+      expect(m.value('docker_builder_group_jobs_holding', { group: 'deploy:rag-service' })).toBe(1);
+      expect(m.value('docker_builder_group_jobs_waiting', { group: 'deploy:rag-service' })).toBe(2);
+      expect(m.value('docker_builder_group_jobs_holding', { group: 'builds' })).toBe(2);
+      expect(m.value('docker_builder_group_jobs_waiting', { group: 'builds' })).toBe(0);
     }
     runnerOk = false;
     expect((await scrape(metrics)).value('docker_builder_runner_up', { kind: 'build' })).toBe(1);
@@ -158,7 +171,7 @@ describe('@docker-builder/metrics', () => {
     const metrics = createBuilderMetrics();
     metrics.observe({ debug: () => Promise.reject(new Error('probe failed')) });
     const m = await scrape(metrics);
-    expect(m.samples.filter((s) => /_(up|workers|jobs_queued|jobs_running)$/.test(s.name))).toEqual([]);
+    expect(m.samples.filter((s) => /_(up|workers|jobs_queued|jobs_running|group_jobs_holding|group_jobs_waiting)$/.test(s.name))).toEqual([]);
     expect(m.value('docker_builder_jobs_submitted_total', { kind: 'build' })).toBe(0);
   });
 

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { ROLES, ValidationError, parseOrThrow } from '@docker-builder/core';
 import { gitHostRuleProblem, pushAllowRuleProblem } from '@docker-builder/runner-docker';
 import { passthroughNameProblem, splitArguments } from '@docker-builder/runner-ansible';
+import { concurrencyProblems, environmentNameProblem, parseConcurrencyRule } from './concurrency-settings.js';
 
 const wholeNumber = (min: number) =>
   z
@@ -64,6 +65,28 @@ const EnvSchema = z.object({
   LEASE_SECONDS: wholeNumber(3).default(30),
   /** How many times a job whose worker was lost is queued again; 0 ends it in error. Same value on servers and workers. */
   RETRY_LOST_JOBS: wholeNumber(0).default(0),
+  /** Environments a deploy may name (its `environment` field), each a group `environment:<name>`; none: a deploy naming one is refused. */
+  DEPLOY_ENVIRONMENTS: list(environmentNameProblem),
+  /** The server's own group rules, comma-separated: pattern=limit, pattern=policy or pattern=limit:policy; the first that matches a group applies. */
+  CONCURRENCY_RULES: z
+    .string()
+    .transform((value, ctx) =>
+      value
+        .split(',')
+        .map((entry) => entry.trim())
+        .filter(Boolean)
+        .flatMap((entry) => {
+          const parsed = parseConcurrencyRule(entry);
+          if (typeof parsed !== 'string') return [parsed];
+          ctx.addIssue({ code: 'custom', message: parsed });
+          return [];
+        }),
+    )
+    .default([]),
+  /** Every build in one group, `builds`, that runs this many at once; without it, builds are limited per image repository only. */
+  BUILD_CONCURRENCY: wholeNumber(1).optional(),
+  /** `off`: no default groups (deploy:<service>, build:<image repository>): jobs of one service may run at once again. */
+  CONCURRENCY_GROUPS: z.enum(['on', 'off'], { error: 'must be on or off' }).transform((value) => value === 'on').default(true),
   /**
    * The kinds of job this process runs (build, deploy, or both, the default); a kind left out has
    * no runner: it is refused (503) and hidden in the UI. The same value on servers and workers.
@@ -173,6 +196,8 @@ export function readConfig(env: NodeJS.ProcessEnv): ServerConfig {
     const missing = (['AUTH_JWKS_URL', 'AUTH_ISSUER', 'AUTH_AUDIENCE'] as const).filter((name) => !config[name]);
     throw new ValidationError(missing.map((name) => ({ path: name, message: 'is required with the other OpenID Connect settings (AUTH_JWKS_URL, AUTH_ISSUER, AUTH_AUDIENCE)' })));
   }
+  const concurrency = concurrencyProblems(config);
+  if (concurrency.length > 0) throw new ValidationError(concurrency);
   if (config.DOCKER_CERT_PATH && !config.DOCKER_TLS_VERIFY) {
     throw new ValidationError([{ path: 'DOCKER_CERT_PATH', message: 'is read only with DOCKER_TLS_VERIFY=1 (TLS to a tcp:// DOCKER_HOST): set that too, or unset DOCKER_CERT_PATH' }]);
   }

@@ -15,6 +15,7 @@ import type { Logger } from './logger.js';
 import { requestLog } from './request-log.js';
 import { uploadOptions } from './runners.js';
 import { leaseOptions, logOptions } from './lease-options.js';
+import { concurrencyOptions } from './concurrency-settings.js';
 import { builderEventListener } from './builder-event-listener.js';
 import { opsHandler } from './ops-routes.js';
 
@@ -47,6 +48,7 @@ export function createServer(
     concurrency: config.CONCURRENCY,
     ...leaseOptions(config),
     ...logOptions(config),
+    ...concurrencyOptions(config),
     onEvent: builderEventListener(log, metrics),
   });
   metrics.observe(builder);

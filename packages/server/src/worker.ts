@@ -16,6 +16,7 @@ import { createRedisWorker } from '@docker-builder/store-redis';
 import { bullPrefix, createBackend } from './backend.js';
 import { builderEventListener } from './builder-event-listener.js';
 import { leaseOptions, logOptions } from './lease-options.js';
+import { concurrencyOptions } from './concurrency-settings.js';
 import { jsonLogger as log } from './logger.js';
 import { opsHandler } from './ops-routes.js';
 import { startupConfig, startupRunners } from './startup-config.js';
@@ -36,6 +37,8 @@ const builder = createBuilder({
   runners: startupRunners(config, log),
   ...leaseOptions(config),
   ...logOptions(config),
+  // The same groups as the server's: a worker may queue a job again, or hand over one whose slot freed.
+  ...concurrencyOptions(config),
   onEvent: builderEventListener(log, metrics),
 });
 metrics.observe(builder);

@@ -7,6 +7,7 @@ import {
   JobNotFoundError,
   ValidationError,
   assertTransition,
+  describeWait,
   initialJob,
   isTerminal,
   type ComponentHealth,
@@ -25,6 +26,7 @@ import {
 } from '@docker-builder/core';
 import { createEventRing } from './event-ring.js';
 import { createMemoryJobQueries } from './memory-job-queries.js';
+import { createMemoryJobGroups } from './memory-job-groups.js';
 import { createMemoryJobLog, type MemoryJobLog } from './memory-job-log.js';
 
 export interface MemoryJobStoreOptions {
@@ -56,6 +58,7 @@ export function createMemoryJobStore(options: MemoryJobStoreOptions = {}): JobSt
     else leased.add(e);
   };
   const queries = createMemoryJobQueries((id) => entries.get(id)!.job);
+  const groups = createMemoryJobGroups();
   const events = createEventRing(options.maxEvents);
 
   const entry = (id: string): Entry => {
@@ -80,7 +83,7 @@ export function createMemoryJobStore(options: MemoryJobStoreOptions = {}): JobSt
       signal?.addEventListener('abort', done, { once: true });
     });
 
-  return {
+  const store: JobStore = {
     name: options.name ?? 'memory',
 
     async create(input: NewJob, createOptions = {}) {
@@ -91,6 +94,7 @@ export function createMemoryJobStore(options: MemoryJobStoreOptions = {}): JobSt
       setLease(e, createOptions.leaseMs);
       entries.set(job.id, e);
       queries.add(job);
+      groups.join(e.job);
       events.record('created', e.job, 0, queries.placesInLine([job.id]).get(job.id));
       return job;
     },
@@ -120,12 +124,16 @@ export function createMemoryJobStore(options: MemoryJobStoreOptions = {}): JobSt
       if (change.ifLeaseExpired && (e.leaseUntil === null || e.leaseUntil > clock())) return null;
       assertTransition(e.job.state, change.to);
       const job = e.job;
+      const from = job.state;
       e.logs.append(change.logs ?? []);
       job.state = change.to;
       if (change.to === 'running') {
         job.attempt += 1;
         job.startedAt = change.at;
+        job.waitingFor = null;
       }
+      if (isTerminal(change.to)) job.waitingFor = null;
+      groups.moved(job, from);
       setLease(e, isTerminal(change.to) ? null : (change.leaseMs ?? null));
       if (isTerminal(change.to)) job.finishedAt = change.at;
       if (change.error !== undefined) job.error = change.error;
@@ -137,6 +145,30 @@ export function createMemoryJobStore(options: MemoryJobStoreOptions = {}): JobSt
       events.record(change.to === 'running' ? 'started' : change.to === 'queued' ? 'requeued' : 'finished', job, e.logs.length, place);
       notify(e);
       return structuredClone(job);
+    },
+
+    async claim(id, claim) {
+      const e = entry(id);
+      if (e.job.state !== 'queued') return null;
+      const blocker = groups.blocker(e.job);
+      if (!blocker) {
+        const job = await store.transition(id, { from: ['queued'], to: 'running', at: claim.at, leaseMs: claim.leaseMs });
+        return job ? { job, started: true } : null;
+      }
+      const job = e.job;
+      job.waits += 1;
+      setLease(e, claim.leaseMs);
+      if (job.waitingFor?.group !== blocker.group || job.waitingFor.jobId !== blocker.jobId) {
+        job.waitingFor = { ...blocker, since: claim.at };
+        e.logs.append([`[docker-builder] ${describeWait(blocker)}`]);
+        events.record('waiting', job, e.logs.length);
+        notify(e);
+      }
+      return { job: structuredClone(job), started: false };
+    },
+
+    async groupStates(names) {
+      return groups.states(names);
     },
 
     async setProgress(id, progress, fence) {
@@ -237,4 +269,5 @@ export function createMemoryJobStore(options: MemoryJobStoreOptions = {}): JobSt
       for (const e of entries.values()) notify(e);
     },
   };
+  return store;
 }

@@ -45,8 +45,10 @@ export function createBullMQJobQueue(options: BullMQOptions): JobQueue & { reado
       try {
         await whenReady(connection, 2_000);
         // BullMQ ignores an id it holds: the same job handed over twice is delivered once, and a
-        // job queued again after a lost attempt gets an id of its own.
-        await queue.add(job.kind, { jobId: job.id }, { jobId: job.attempt ? `${job.id}-after-${job.attempt}` : job.id });
+        // job queued again after a lost attempt, or handed over when a group's slot freed, gets
+        // an id of its own (the delivery that found it waiting may still be active).
+        const id = `${job.id}${job.attempt ? `-after-${job.attempt}` : ''}${job.waits ? `-waited-${job.waits}` : ''}`;
+        await queue.add(job.kind, { jobId: job.id }, { jobId: id });
         return { accepted: true };
       } catch (error) {
         return { accepted: false, reason: `Redis queue unavailable: ${(error as Error).message}` };

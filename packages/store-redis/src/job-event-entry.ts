@@ -41,6 +41,7 @@ export function toHeadline(fields: HeadlineFields, subject: JobSubject): JobHead
     user: parseJson(fields.user),
     cancelledBy: parseJson(fields.cancelledBy),
     retryOf: text(fields.retryOf),
+    waitingFor: parseJson(fields.waitingFor),
     ...subject,
   } as JobHeadline;
 }

@@ -22,6 +22,9 @@ export function toHashFields(job: Job): string[] {
     'cancelledBy', JSON.stringify(job.cancelledBy),
     // What the job is about (service, image, tags), for its events: the spec itself is too big to copy into each.
     'subject', JSON.stringify(jobSubject(job)),
+    'groups', JSON.stringify(job.groups),
+    'waitingFor', job.waitingFor ? JSON.stringify(job.waitingFor) : '',
+    'waits', String(job.waits),
   ];
 }
 
@@ -44,6 +47,10 @@ export function fromHash(hash: Record<string, string>): Job | null {
     attempt: Number(hash.attempt ?? 0),
     cancelRequestedAt: text(hash.cancelRequestedAt),
     cancelledBy: JSON.parse(hash.cancelledBy || 'null') as Job['cancelledBy'],
+    // Jobs stored before concurrency groups existed have none.
+    groups: JSON.parse(hash.groups || '[]') as Job['groups'],
+    waitingFor: JSON.parse(hash.waitingFor || 'null') as Job['waitingFor'],
+    waits: Number(hash.waits ?? 0),
   } as Job;
 }
 

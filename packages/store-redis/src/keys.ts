@@ -27,6 +27,12 @@ export interface StoreKeys {
    */
   expiring: string;
   expiringIndexes: string;
+  /** Hash: concurrency group name → its limit and policy (JSON), as the newest job of the group set them. */
+  groups: string;
+  /** Set: the running jobs that hold a slot of the group. */
+  groupHolders(name: string): string;
+  /** Sorted set, all scores 0: the group's queued jobs, in submission order. */
+  groupWaiting(name: string): string;
   /** Hash: the job's fields. */
   job(id: string): string;
   /** List: the job's log, one line per element. */
@@ -55,6 +61,9 @@ export function storeKeys(prefix: string): StoreKeys {
     retries: (id) => `${prefix}job:${id}:retries`,
     expiring: `${prefix}jobs:expiring`,
     expiringIndexes: `${prefix}jobs:expiring:indexes`,
+    groups: `${prefix}groups`,
+    groupHolders: (name) => `${prefix}group:${name}:holders`,
+    groupWaiting: (name) => `${prefix}group:${name}:waiting`,
     job: (id) => `${prefix}job:${id}`,
     logs: (id) => `${prefix}job:${id}:logs`,
     logTimes: (id) => `${prefix}job:${id}:logtimes`,

@@ -10,12 +10,15 @@ import {
   StoreUnavailableError,
   ValidationError,
   assertTransition,
+  describeGroup,
   initialJob,
   isBuilderError,
   isTerminal,
   type ComponentHealth,
   type DeployMetadata,
   type ExpiredLease,
+  type GroupState,
+  type Job,
   type JobState,
   type JobStore,
   type JobTransition,
@@ -95,6 +98,50 @@ export function createRedisJobStore(options: RedisJobStoreOptions): JobStore & {
 
   const queries = createRedisJobQueries({ redis, keys, scripts, prefix });
 
+  /** One run of the transition script; `mode` '1': only if the lease expired; 'claim': see JobStore.claim. */
+  const move = async (id: string, change: JobTransition, mode: '0' | '1' | 'claim'): Promise<{ job: Job; waiting: boolean } | null> => {
+    for (const from of change.from) assertTransition(from, change.to);
+    const result = await scripts.transition(
+      [keys.job(id), keys.logs(id), keys.deploy(id), keys.leases, ...keys.allIndexes, keys.jobEvents, keys.expiring, keys.expiringIndexes, keys.logTimes(id)],
+      [
+        change.to,
+        change.at,
+        change.attempt === undefined ? '' : String(change.attempt),
+        change.error ?? '',
+        change.error === undefined ? '0' : '1',
+        change.result === undefined ? '' : JSON.stringify(change.result),
+        change.progress === undefined ? '' : String(change.progress),
+        String(retention),
+        keys.events(id),
+        change.from.join(','),
+        leaseArg(change.leaseMs),
+        mode,
+        change.cancelledBy === undefined ? '' : JSON.stringify(change.cancelledBy),
+        maxEvents,
+        ...(change.logs ?? []),
+      ],
+    );
+    if (result === -1) throw new JobNotFoundError(id);
+    if (result === 0 || !Array.isArray(result)) return null;
+    const waiting = result[0] === 'waiting';
+    return { job: fromHash(pairsToObject(waiting ? result.slice(1) : result))!, waiting };
+  };
+
+  const readGroupStates = async (names?: readonly string[]): Promise<GroupState[]> => {
+    const registry = await redis.hgetall(keys.groups);
+    const wanted = [...(names ?? Object.keys(registry))].filter((name) => registry[name] !== undefined).sort();
+    if (wanted.length === 0) return [];
+    const pipeline = redis.pipeline();
+    for (const name of wanted) pipeline.smembers(keys.groupHolders(name)).zrangebylex(keys.groupWaiting(name), '-', '+');
+    const replies = (await execChecked(pipeline)) as string[][];
+    return wanted
+      .map((name, i) => {
+        const { limit, policy } = JSON.parse(registry[name]!) as Pick<GroupState, 'limit' | 'policy'>;
+        return { name, limit, policy, holders: replies[i * 2]!.sort(), waiting: replies[i * 2 + 1]! };
+      })
+      .filter((group) => names !== undefined || group.holders.length > 0 || group.waiting.length > 0);
+  };
+
   const readJob = async (id: string) => fromHash(await redis.hgetall(keys.job(id)));
   const mustExist = async (id: string) => {
     if (!(await redis.exists(keys.job(id)))) throw new JobNotFoundError(id);
@@ -113,16 +160,22 @@ export function createRedisJobStore(options: RedisJobStoreOptions): JobStore & {
         const job = initialJob(input);
         const deploy = job.kind === 'deploy' ? JSON.stringify(job.spec.mappings) : '';
         const indexes = queries.indexesOf(job);
+        // Each group's limit and policy, as its newest job says (what groupStates reports).
+        if (job.groups.length > 0) await redis.hset(keys.groups, ...job.groups.flatMap(({ name, limit, policy }) => [name, JSON.stringify({ limit, policy })]));
         const created = await scripts.create(
           [
             keys.job(job.id), keys.ids, keys.index(job.kind, 'queued'), keys.deploy(job.id), keys.leases, keys.jobEvents,
             keys.index(job.kind === 'build' ? 'deploy' : 'build', 'queued'), keys.job(job.retryOf ?? job.id), ...indexes,
+            // It joins its groups' lines as it is created: nobody submitted later can start ahead of it.
+            ...job.groups.map(({ name }) => keys.groupWaiting(name)),
           ],
           [
             job.id, deploy, JSON.stringify(job.user), leaseArg(createOptions.leaseMs), maxEvents, job.retryOf ? '1' : '0',
             ...toHashFields(job),
             // The sets it is found by, one per line: what the sweep takes it out of once retention removes it.
             'indexedIn', indexes.join('\n'),
+            // Where the scripts find its groups (scripts.ts, GROUPS).
+            'groupKeys', JSON.stringify(job.groups.map(({ name }) => [keys.groupHolders(name), keys.groupWaiting(name), describeGroup(name)])),
           ],
         );
         if (created !== 1) throw new ValidationError([{ path: 'id', message: `job ${job.id} already exists` }]);
@@ -135,33 +188,16 @@ export function createRedisJobStore(options: RedisJobStoreOptions): JobStore & {
     count: (query) => guard(() => queries.count(query)),
     placesInLine: (ids) => guard(() => queries.placesInLine(ids)),
 
-    transition: (id, change: JobTransition) =>
+    transition: (id, change: JobTransition) => guard(async () => (await move(id, change, change.ifLeaseExpired ? '1' : '0'))?.job ?? null),
+
+    claim: (id, claim) =>
       guard(async () => {
-        for (const from of change.from) assertTransition(from, change.to);
-        const result = await scripts.transition(
-          [keys.job(id), keys.logs(id), keys.deploy(id), keys.leases, ...keys.allIndexes, keys.jobEvents, keys.expiring, keys.expiringIndexes, keys.logTimes(id)],
-          [
-            change.to,
-            change.at,
-            change.attempt === undefined ? '' : String(change.attempt),
-            change.error ?? '',
-            change.error === undefined ? '0' : '1',
-            change.result === undefined ? '' : JSON.stringify(change.result),
-            change.progress === undefined ? '' : String(change.progress),
-            String(retention),
-            keys.events(id),
-            change.from.join(','),
-            leaseArg(change.leaseMs),
-            change.ifLeaseExpired ? '1' : '0',
-            change.cancelledBy === undefined ? '' : JSON.stringify(change.cancelledBy),
-            maxEvents,
-            ...(change.logs ?? []),
-          ],
-        );
-        if (result === -1) throw new JobNotFoundError(id);
-        if (result === 0 || !Array.isArray(result)) return null;
-        return fromHash(pairsToObject(result));
+        const moved = await move(id, { from: ['queued'], to: 'running', at: claim.at, leaseMs: claim.leaseMs }, 'claim');
+        return moved && { job: moved.job, started: !moved.waiting };
       }),
+
+    groupStates: (names) => guard(() => readGroupStates(names)),
+
 
     setProgress: (id, progress, fence) =>
       guard(

@@ -19,12 +19,12 @@ local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)`;
 const EVENTS = `
 local function headline(job, loglength)
   local f = redis.call('HMGET', job, 'id', 'kind', 'state', 'progress', 'attempt', 'createdAt', 'startedAt', 'finishedAt',
-    'cancelRequestedAt', 'error', 'user', 'cancelledBy', 'retryOf', 'subject')
+    'cancelRequestedAt', 'error', 'user', 'cancelledBy', 'retryOf', 'subject', 'waitingFor')
   local err = string.match(f[10] or '', '^[^\\r\\n]*')
   if #err > 2000 then err = string.sub(err, 1, 2000) end
   return { 'job', f[1], 'kind', f[2], 'state', f[3], 'progress', f[4], 'attempt', f[5] or '0', 'logs', loglength,
     'createdAt', f[6] or '', 'startedAt', f[7] or '', 'finishedAt', f[8] or '', 'cancelRequestedAt', f[9] or '',
-    'error', err, 'user', f[11] or 'null', 'cancelledBy', f[12] or 'null', 'retryOf', f[13] or '', 'subject', f[14] or '' }
+    'error', err, 'user', f[11] or 'null', 'cancelledBy', f[12] or 'null', 'retryOf', f[13] or '', 'subject', f[14] or '', 'waitingFor', f[15] or '' }
 end
 local function event(stream, maxlen, type, job, loglength, placeinline)
   local fields = headline(job, loglength)
@@ -106,11 +106,48 @@ local function logrun(times, from, now)
 end`;
 
 /**
+ * Concurrency groups (core's job-groups.ts), read from the job's hash: `groups` (name, limit,
+ * policy) and `groupKeys` (per group: its holders set, its waiting sorted set and its words, as
+ * keys.ts names them). `blocker` says which job keeps this one from starting, if any: a full
+ * group's oldest holder, or the oldest job waiting ahead of it (jobs start in submission order).
+ * `moved` takes or frees the slots and the places in line as the job moves between states.
+ */
+const GROUPS = `
+local groups = cjson.decode(redis.call('HGET', job, 'groups') or '[]')
+local groupkeys = cjson.decode(redis.call('HGET', job, 'groupKeys') or '[]')
+local function blocker(groups, groupkeys, id)
+  for i, g in ipairs(groups) do
+    local holders, waiting = groupkeys[i][1], groupkeys[i][2]
+    local held = redis.call('SCARD', holders)
+    local ahead = nil
+    if held >= g.limit then
+      ahead = redis.call('SORT', holders, 'ALPHA', 'LIMIT', 0, 1)[1]
+    elseif redis.call('ZLEXCOUNT', waiting, '-', '(' .. id) >= g.limit - held then
+      ahead = redis.call('ZRANGEBYLEX', waiting, '-', '+', 'LIMIT', 0, 1)[1]
+    end
+    if ahead then return { group = g.name, jobId = ahead, label = groupkeys[i][3] } end
+  end
+  return nil
+end
+local function moved(groups, groupkeys, id, from, to)
+  if from == to then return end
+  for i in ipairs(groups) do
+    local holders, waiting = groupkeys[i][1], groupkeys[i][2]
+    if from == 'running' then redis.call('SREM', holders, id) end
+    if from == 'queued' then redis.call('ZREM', waiting, id) end
+    if to == 'running' then redis.call('SADD', holders, id) end
+    if to == 'queued' then redis.call('ZADD', waiting, 0, id) end
+  end
+end`;
+
+/**
  * KEYS: job, logs, deploy, leases, then the ten index sets (build × 5 states, deploy × 5 states),
  * then the event stream, the expiring set, the expiring-indexes hash and the log's times (KEYS[18]).
  * ARGV: to, at, attempt fence or '', error, set-error flag, result JSON or '', progress or '',
  * retention seconds, events channel, accepted from-states (comma-separated), lease ms or '',
- * only-if-lease-expired flag, cancelled-by JSON or '', events kept, then log lines to append in the same step.
+ * only-if-lease-expired flag ('1'; or 'claim': a worker's claim, which starts the job only if its
+ * concurrency groups let it, else leaves it queued saying why and returns 'waiting' before the
+ * job's fields), cancelled-by JSON or '', events kept, then log lines to append in the same step.
  */
 const TRANSITION = `${EVENTS}${LOG_RUNS}
 local job = KEYS[1]
@@ -130,16 +167,38 @@ local kinds = { build = 0, deploy = 1 }
 local states = { queued = 1, running = 2, done = 3, error = 4, cancelled = 5 }
 local kind = redis.call('HGET', job, 'kind')
 local to = ARGV[1]
+${GROUPS}
+if ARGV[12] == 'claim' then
+  local blocked = blocker(groups, groupkeys, id)
+  if blocked then
+    redis.call('HINCRBY', job, 'waits', 1)
+    redis.call('ZADD', KEYS[4], now + tonumber(ARGV[11]), id)
+    local current = redis.call('HGET', job, 'waitingFor')
+    local was = (current and current ~= '') and cjson.decode(current) or nil
+    if not was or was.group ~= blocked.group or was.jobId ~= blocked.jobId then
+      redis.call('HSET', job, 'waitingFor', cjson.encode({ group = blocked.group, jobId = blocked.jobId, since = ARGV[2] }))
+      logrun(KEYS[18], redis.call('LLEN', KEYS[2]), now)
+      redis.call('RPUSH', KEYS[2], '[docker-builder] waiting for ' .. blocked.jobId .. ' (' .. blocked.label .. ')')
+      event(KEYS[15], ARGV[14], 'waiting', job, redis.call('LLEN', KEYS[2]))
+      redis.call('PUBLISH', ARGV[9], 'logs')
+    end
+    local all = redis.call('HGETALL', job)
+    table.insert(all, 1, 'waiting')
+    return all
+  end
+end
 if #ARGV >= 15 then logrun(KEYS[18], redis.call('LLEN', KEYS[2]), now) end
 for i = 15, #ARGV, 1000 do
   redis.call('RPUSH', KEYS[2], unpack(ARGV, i, math.min(i + 999, #ARGV)))
 end
 redis.call('HSET', job, 'state', to)
+moved(groups, groupkeys, id, state, to)
 if to == 'running' then
   redis.call('HINCRBY', job, 'attempt', 1)
-  redis.call('HSET', job, 'startedAt', ARGV[2])
+  redis.call('HSET', job, 'startedAt', ARGV[2], 'waitingFor', '')
 end
 local terminal = (to == 'done' or to == 'error' or to == 'cancelled')
+if terminal then redis.call('HSET', job, 'waitingFor', '') end
 if terminal then redis.call('HSET', job, 'finishedAt', ARGV[2]) end
 if ARGV[5] == '1' then redis.call('HSET', job, 'error', ARGV[4]) end
 if ARGV[6] ~= '' then redis.call('HSET', job, 'result', ARGV[6]) end

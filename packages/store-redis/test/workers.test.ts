@@ -4,7 +4,7 @@
  * BullMQ's lock keeps its job, cancel crosses processes, and SIGTERM drains within one deadline.
  */
 import { afterEach, describe, expect, inject, it } from 'vitest';
-import { createBuilder, type Builder, type Job } from '@docker-builder/core';
+import { createBuilder, type Builder, type BuilderOptions, type Job } from '@docker-builder/core';
 import { createScriptedRunner, delay, eventually, jobEnded } from '@docker-builder/core/testing';
 import { createBullMQJobQueue, createRedisJobStore } from '@docker-builder/store-redis';
 import { uniquePrefix } from '../../../test-support/prefix.js';
@@ -18,7 +18,7 @@ afterEach(async () => {
 });
 
 /** The API side: Redis store + BullMQ queue, and a deploy runner that must never run here. */
-function apiSide(options: { retryLostJobs?: number } = {}) {
+function apiSide(options: Pick<BuilderOptions, 'retryLostJobs' | 'groups'> = {}) {
   const prefix = uniquePrefix('workers');
   const redis = inject('redisUrl');
   const builder = createBuilder({
@@ -46,7 +46,9 @@ const running = (builder: Builder, id: string, line: string) =>
 
 describe('BullMQ workers in separate processes', () => {
   it('runs 500 jobs across two workers, each exactly once', async () => {
-    const { builder, spawnWorker } = apiSide();
+    // Every job maps the same fixture "service" (`lines`): without groups off they would run one
+    // at a time, by design (concurrency-groups.test.ts). This is about delivery across workers.
+    const { builder, spawnWorker } = apiSide({ groups: { defaultGroups: false } });
     const [a, b] = await Promise.all([spawnWorker({ CONCURRENCY: '8' }), spawnWorker({ CONCURRENCY: '8' })]);
     const ids: string[] = [];
     for (let i = 0; i < 500; i += 25) {

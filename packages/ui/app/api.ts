@@ -4,6 +4,8 @@
  * one, lives in sessionStorage and goes with every request.
  */
 
+import type { GroupWait, JobGroup } from './groups';
+
 export type JobState = 'queued' | 'running' | 'done' | 'error' | 'cancelled';
 
 export interface JobUser {
@@ -30,6 +32,10 @@ export interface Job {
   cancelledBy?: JobUser | null;
   /** A queued job's place in line, 1 for the next to start. */
   placeInLine?: number;
+  /** The concurrency groups it holds a slot in while it runs; absent from servers older than groups. */
+  groups?: JobGroup[];
+  /** Why a queued job has not started yet; null otherwise (absent from servers older than groups). */
+  waitingFor?: GroupWait | null;
   /** Lines in the whole log (the job's own GET answers with it). */
   logsTotal?: number;
 }

@@ -3,6 +3,7 @@
  * from a job the list returned: the queue shows both the same way.
  */
 import type { Job, JobState, JobUser } from './api';
+import type { GroupWait } from './groups';
 import { termsOfHeadline, termsOfJob } from './search-terms';
 
 interface HeadlineFields {
@@ -19,6 +20,8 @@ interface HeadlineFields {
   user: JobUser | null;
   cancelledBy: JobUser | null;
   retryOf: string | null;
+  /** Why a queued job has not started (a `waiting` event says it first); absent from servers older than groups. */
+  waitingFor?: GroupWait | null;
   /** On `created` events only: where the job joined the line. */
   placeInLine?: number;
 }
@@ -41,6 +44,8 @@ export interface QueueRow {
   what: string;
   /** Queued: its place in line, when known. */
   placeInLine?: number;
+  /** Queued: the job ahead of it in one of its groups, if it waits for one. */
+  waitingFor?: GroupWait | null;
   /** What a search finds it by (search-terms.ts). */
   terms: string[];
 }
@@ -64,7 +69,7 @@ export function rowFromHeadline(job: JobHeadline): QueueRow {
 
 function pick(job: Job | JobHeadline) {
   const { id, kind, state, progress, createdAt, startedAt, finishedAt, user } = job;
-  return { id, kind, state, progress, createdAt, startedAt, finishedAt, user };
+  return { id, kind, state, progress, createdAt, startedAt, finishedAt, user, waitingFor: job.waitingFor ?? null };
 }
 
 /** The random end of a UUIDv7: its first characters are the time, the same for every job of a minute. */

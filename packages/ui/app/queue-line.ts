@@ -8,7 +8,8 @@
  */
 import type { QueueRow } from './headline';
 
-export type LineEvent = 'created' | 'started' | 'progress' | 'finished' | 'requeued' | 'cancel-requested';
+/** `waiting`: a queued job found waiting for a concurrency group; it keeps its place. */
+export type LineEvent = 'created' | 'started' | 'progress' | 'finished' | 'requeued' | 'cancel-requested' | 'waiting';
 
 /** Whether the event's job left the line or joined it; `before` is its row as shown, if it was. */
 function lineChange(type: LineEvent, row: QueueRow, before: QueueRow | undefined): -1 | 0 | 1 {

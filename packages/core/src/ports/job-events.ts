@@ -1,11 +1,12 @@
 /**
  * The job event feed: every store records an event in the same step as the change it reports
- * (a job created, started, finished, queued again, asked to stop, its progress), so whoever
+ * (a job created, started, finished, queued again, asked to stop, its progress, found waiting
+ * for a concurrency group), so whoever
  * writes (the server, any worker process) publishes it, and anyone can follow it from a position.
  */
 import type { JobHeadline } from '../job-headline.js';
 
-export const JOB_EVENT_TYPES = ['created', 'started', 'progress', 'finished', 'requeued', 'cancel-requested'] as const;
+export const JOB_EVENT_TYPES = ['created', 'started', 'progress', 'finished', 'requeued', 'cancel-requested', 'waiting'] as const;
 export type JobEventType = (typeof JOB_EVENT_TYPES)[number];
 
 export interface JobEvent {

@@ -11,6 +11,12 @@ export interface QueuedJobRef {
    * the lost attempt's delivery.
    */
   attempt?: number;
+  /**
+   * Times the job was found waiting for a concurrency group (0 when never). A queue keys on it
+   * too: a job handed over when a slot frees gets a delivery of its own, even while the
+   * delivery that found it waiting is still finishing.
+   */
+  waits?: number;
 }
 
 export interface EnqueueResult {

@@ -1,6 +1,7 @@
 /** The JobStore port: where jobs, their logs and deploy metadata live. */
 import type { DeployMetadata, Job, JobKind, JobUser, NewJob } from '../job.js';
 import type { JobState } from '../job-state.js';
+import type { GroupPolicy } from '../job-groups.js';
 import type { ComponentHealth } from './health.js';
 import type { FollowEventsOptions, JobFeedItem } from './job-events.js';
 
@@ -60,6 +61,18 @@ export interface JobTransition {
   logs?: readonly string[];
   /** Who cancelled the job, recorded with a move to `cancelled`. */
   cancelledBy?: JobUser | null;
+}
+
+/** A concurrency group as the store holds it. */
+export interface GroupState {
+  name: string;
+  /** As the newest job of the group was created with. */
+  limit: number;
+  policy: GroupPolicy;
+  /** Running jobs holding a slot. */
+  holders: string[];
+  /** Queued jobs of the group, in submission order. */
+  waiting: string[];
 }
 
 /** An unfinished job whose lease ran out: nobody renewed it in time. */
@@ -136,6 +149,20 @@ export interface JobStore {
    * machine forbids.
    */
   transition(id: string, change: JobTransition): Promise<Job | null>;
+  /**
+   * How a worker starts a job: moves it from `queued` to `running` (a new attempt, `leaseMs`)
+   * and takes a slot in each of its concurrency groups, in one atomic step, unless a group is
+   * full or an older job waits in it (jobs of a group start in submission order). Then the job
+   * stays queued and says why: `waitingFor` (a log line and a `waiting` event when the reason is
+   * new), one more `waits`, and a lease of `leaseMs` (a safety net: whoever frees the slot hands
+   * the job over again at once; see `groupStates`). Null when the job is not queued; throws
+   * JobNotFoundError for an unknown id. (`transition` to `running` takes the slots unchecked.)
+   * Every move out of `running` frees the job's slots; a queued job that ends leaves its groups'
+   * lines; one queued again (its worker lost) joins them again in its place.
+   */
+  claim(id: string, claim: { at: string; leaseMs: number }): Promise<{ job: Job; started: boolean } | null>;
+  /** The groups named (all with a holder or a waiter, without names): who holds their slots and who waits, oldest first. */
+  groupStates(names?: readonly string[]): Promise<GroupState[]>;
   /** False when the fence is stale or the job is no longer running. */
   setProgress(id: string, progress: number, fence: Fence): Promise<boolean>;
 

@@ -82,6 +82,11 @@ export const CreateDeployPayload = z
         error: `must map at most ${MAX_MAPPINGS} services`,
       })
       .describe('Service id → image reference, e.g. {"rag-service": "registry/repo/rag-service:20251025-111006"}.'),
+    environment: serviceId
+      .optional()
+      .describe(
+        'Where the deploy goes, e.g. "production": deploys to one environment run one at a time. Only the names the server allows (DEPLOY_ENVIRONMENTS).',
+      ),
   })
   .describe('A request to deploy images to services, handed to the playbook as `mappings`.');
 

@@ -58,7 +58,7 @@ export function createFaultyStore(inner: JobStore): FaultyStore {
   const wrapped: Record<Method, true> = {
     create: true, get: true, list: true, count: true, placesInLine: true, transition: true, setProgress: true, renewLease: true,
     expiredLeases: true, requestCancel: true, watchCancel: true, appendLogs: true, readLogs: true, getDeployMetadata: true,
-    lastEventId: true, health: true, close: true,
+    lastEventId: true, health: true, close: true, claim: true, groupStates: true,
   };
   const methods = Object.keys(wrapped) as Method[];
   const store = Object.fromEntries(methods.map((method) => [method, guarded(method)])) as unknown as JobStore;

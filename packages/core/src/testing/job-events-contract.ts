@@ -100,6 +100,7 @@ export function eventFeedCases(options: EventFeedContractOptions): void {
         user: { sub: 'alice', name: 'Alice' },
         cancelledBy: null,
         retryOf: null,
+        waitingFor: null,
         service: 'rag-service',
         image: null,
         tags: ['20251025-111006'],

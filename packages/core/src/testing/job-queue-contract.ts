@@ -50,6 +50,30 @@ export function jobQueueContract(name: string, options: JobQueueContractOptions)
       expect([...seen].sort()).toEqual(jobs.map((j) => j.id).sort());
     });
 
+    it('delivers a job handed over again after it was found waiting, even while that delivery is still running', async () => {
+      // The delivery that found the job waiting for a concurrency group has not returned yet
+      // when the slot frees and the job is handed over with one more wait: that must not be
+      // taken for the same delivery, or the job would wait for its lease instead of its turn.
+      const deliveries: string[] = [];
+      let release!: () => void;
+      const firstDeliveryHeld = new Promise<void>((resolve) => (release = resolve));
+      const queue = await make(async (id) => {
+        deliveries.push(id);
+        if (deliveries.length === 1) await firstDeliveryHeld;
+      });
+      const job = ref();
+      await queue.enqueue(job);
+      await eventually(() => deliveries.length === 1, timeout, 'the first delivery');
+      // The same hand-over again is the same delivery…
+      await queue.enqueue(job);
+      // …but one after a wait is a new one.
+      await queue.enqueue({ ...job, waits: 1 });
+      await eventually(() => deliveries.length === 2, timeout, 'the delivery after the wait');
+      release();
+      await delay(100);
+      expect(deliveries).toEqual([job.id, job.id]);
+    });
+
     it('on close, lets a running job finish within the deadline', async () => {
       let finished = false;
       let started = false;

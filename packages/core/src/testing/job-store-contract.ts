@@ -9,6 +9,7 @@ import { collect, delay } from './collect.js';
 import { newJob } from './fixtures.js';
 import { eventFeedCases } from './job-events-contract.js';
 import { jobQueryCases } from './job-query-contract.js';
+import { jobGroupsCases } from './job-groups-contract.js';
 
 export interface JobStoreContractOptions {
   /** A fresh, empty store for each test; with `maxEvents`, one that keeps only that many job events. */
@@ -435,6 +436,7 @@ export function jobStoreContract(name: string, options: JobStoreContractOptions)
     });
 
     jobQueryCases(() => store);
+    jobGroupsCases(() => store);
 
     eventFeedCases({ store: () => store, makeStore: (overrides) => options.makeStore(overrides), makePeer: options.makePeer });
 

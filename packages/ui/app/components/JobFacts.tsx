@@ -1,7 +1,9 @@
 /** What a job is and what happened to it, when and by whom: the facts above its log. */
 import type { Job, JobUser } from '../api';
+import { groupRule } from '../groups';
 import { Time, formatSpan } from './bits';
 import { RetriedAs } from './RetriedAs';
+import { WaitingFor } from './WaitingFor';
 
 const who = (user: JobUser) => user.name ?? user.sub;
 
@@ -39,6 +41,14 @@ export function JobFacts({ job }: { job: Job }) {
       <RetriedAs job={job} />
       <dt>Waited</dt>
       <dd>{waited(job)}</dd>
+      {job.state === 'queued' && job.waitingFor && (
+        <>
+          <dt>Waiting for</dt>
+          <dd>
+            <WaitingFor wait={job.waitingFor} words={false} />, since <Time iso={job.waitingFor.since} />
+          </dd>
+        </>
+      )}
       {job.startedAt && (
         <>
           <dt>Started</dt>
@@ -84,6 +94,20 @@ export function JobFacts({ job }: { job: Job }) {
           <dt>Service</dt>
           <dd>
             {job.spec.service} <span className="muted">from {job.spec.context}</span>
+          </dd>
+        </>
+      )}
+      {job.groups && job.groups.length > 0 && (
+        <>
+          <dt>Groups</dt>
+          <dd>
+            <ul className="groups">
+              {job.groups.map((group) => (
+                <li key={group.name}>
+                  <code>{group.name}</code> <span className="muted">{groupRule(group)}</span>
+                </li>
+              ))}
+            </ul>
           </dd>
         </>
       )}

@@ -20,8 +20,20 @@ export interface JobPageProps {
 
 /** What a stream's state or progress event changes; the full error, result and log length come with the read at the end. */
 function withHeadline(job: Job, headline: JobHeadline): Job {
-  const { state, progress, attempt, startedAt, finishedAt, cancelRequestedAt, cancelledBy } = headline;
-  return { ...job, state, progress, attempt, startedAt, finishedAt, cancelRequestedAt, cancelledBy, error: job.error ?? headline.error };
+  const { state, progress, attempt, startedAt, finishedAt, cancelRequestedAt, cancelledBy, waitingFor } = headline;
+  return {
+    ...job,
+    state,
+    progress,
+    attempt,
+    startedAt,
+    finishedAt,
+    cancelRequestedAt,
+    cancelledBy,
+    error: job.error ?? headline.error,
+    // A server older than groups sends none: keep what the read said.
+    ...(waitingFor !== undefined ? { waitingFor } : {}),
+  };
 }
 
 export function JobPage({ id, line = null, canWrite, navigate }: JobPageProps) {

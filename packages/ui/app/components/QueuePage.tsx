@@ -1,9 +1,9 @@
 /**
  * The queue: jobs newest first, filterable by state, kind and a search, paged, the view kept in
- * the URL; how many jobs each state holds; a queued job's place in line. It reads the list once,
- * then follows `/api/events` (no polling): each job event updates, adds or removes a row, and
- * moves places in line. While the tab is hidden the stream is closed; it resumes from its last
- * event when visible.
+ * the URL; how many jobs each state holds; a queued job's place in line, and the job it waits for
+ * when one of its concurrency groups is busy. It reads the list once, then follows `/api/events`
+ * (no polling): each job event updates, adds or removes a row, and moves places in line. While
+ * the tab is hidden the stream is closed; it resumes from its last event when visible.
  */
 import { useEffect, useRef, useState } from 'react';
 import { ApiError, request, type Job, type JobState } from '../api';
@@ -16,8 +16,9 @@ import { BulkActions } from './BulkActions';
 import { useQueueCounts } from './use-queue-counts';
 import { ErrorBox, Loading, ProgressBar, StateBadge, formatSpan } from './bits';
 import { RelativeTime } from './RelativeTime';
+import { WaitingFor } from './WaitingFor';
 
-const JOB_EVENTS = new Set<string>(['created', 'started', 'progress', 'finished', 'requeued', 'cancel-requested']);
+const JOB_EVENTS = new Set<string>(['created', 'started', 'progress', 'finished', 'requeued', 'cancel-requested', 'waiting']);
 /** Events that change how many jobs each state holds. */
 const COUNTED_EVENTS = new Set<string>(['created', 'started', 'finished', 'requeued']);
 
@@ -185,6 +186,7 @@ export function QueuePage({ hash, navigate, canWrite }: { hash: string; navigate
                       #{row.placeInLine} in line
                     </span>
                   )}
+                  {row.state === 'queued' && row.waitingFor && <WaitingFor wait={row.waitingFor} />}
                   {row.state === 'running' && <ProgressBar value={row.progress} label={`Progress of ${row.id}`} />}
                 </td>
                 <td data-label="What">

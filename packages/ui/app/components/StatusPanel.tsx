@@ -1,10 +1,13 @@
 /**
  * What the service runs on (`_debug`), so a user sees at once why jobs are not running; for the
  * runners, what would make their jobs fail and the setting to change (`GET /runners`), which
- * every user sees, where `_debug`'s messages are for admins.
+ * every user sees, where `_debug`'s messages are for admins; and the concurrency groups a job
+ * holds or waits for, so a queued job's wait has a visible cause.
  */
 import { useEffect, useState } from 'react';
 import { request } from '../api';
+import { groupRule, type GroupState } from '../groups';
+import { shortId } from '../headline';
 import { known, type KnownRunners, type RunnerStatus } from '../runners';
 import { ErrorBox, Loading } from './bits';
 import { SettingsText } from './RunnerBanner';
@@ -24,6 +27,65 @@ interface Debug {
   queue: Health;
   fallback: Health | null;
   runners: { build: Health | null; deploy: Health | null };
+  /** Null when the store did not answer; absent from servers older than groups. */
+  groups?: GroupState[] | null;
+}
+
+/** Jobs shown per list: a group with hundreds waiting says how many more. */
+const SHOWN_IDS = 8;
+
+function JobLinks({ ids, none }: { ids: string[]; none: string }) {
+  if (ids.length === 0) return <span className="muted">{none}</span>;
+  return (
+    <span className="job-links">
+      {ids.slice(0, SHOWN_IDS).map((id) => (
+        <a key={id} href={`#/jobs/${id}`} title={id}>
+          <code>{shortId(id)}</code>
+        </a>
+      ))}
+      {ids.length > SHOWN_IDS && <span className="muted">+{ids.length - SHOWN_IDS} more</span>}
+    </span>
+  );
+}
+
+function Groups({ groups }: { groups: GroupState[] | null }) {
+  return (
+    <section aria-labelledby="groups-title">
+      <h2 id="groups-title">Concurrency groups</h2>
+      {groups === null ? (
+        <p className="notice">The store did not say which groups are busy; see Store above.</p>
+      ) : groups.length === 0 ? (
+        <p className="muted">No job holds or waits for a group now.</p>
+      ) : (
+        <table className="jobs groups-table">
+          <thead>
+            <tr>
+              <th>Group</th>
+              <th>Runs</th>
+              <th>Running</th>
+              <th>Waiting, next first</th>
+            </tr>
+          </thead>
+          <tbody>
+            {groups.map((group) => (
+              <tr key={group.name} data-group={group.name}>
+                <td data-label="Group">
+                  <code>{group.name}</code>
+                </td>
+                <td data-label="Runs">{groupRule(group)}</td>
+                <td data-label="Running">
+                  <JobLinks ids={group.holders} none="none" />
+                </td>
+                <td data-label="Waiting">
+                  <JobLinks ids={group.waiting} none="none" />
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </section>
+  );
 }
 
 const SOURCE_NAMES = { directory: 'directories', git: 'git URLs', upload: 'archives' } as const;
@@ -100,6 +162,7 @@ export function StatusPanel({ runners: state }: { runners?: KnownRunners }) {
           </article>
         ))}
       </div>
+      {debug.groups !== undefined && <Groups groups={debug.groups} />}
       <p className="muted">Docker Builder {debug.version}</p>
     </section>
   );
