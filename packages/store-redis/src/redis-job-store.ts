@@ -160,12 +160,10 @@ export function createRedisJobStore(options: RedisJobStoreOptions): JobStore & {
         const job = initialJob(input);
         const deploy = job.kind === 'deploy' ? JSON.stringify(job.spec.mappings) : '';
         const indexes = queries.indexesOf(job);
-        // Each group's limit and policy, as its newest job says (what groupStates reports).
-        if (job.groups.length > 0) await redis.hset(keys.groups, ...job.groups.flatMap(({ name, limit, policy }) => [name, JSON.stringify({ limit, policy })]));
         const created = await scripts.create(
           [
             keys.job(job.id), keys.ids, keys.index(job.kind, 'queued'), keys.deploy(job.id), keys.leases, keys.jobEvents,
-            keys.index(job.kind === 'build' ? 'deploy' : 'build', 'queued'), keys.job(job.retryOf ?? job.id), ...indexes,
+            keys.index(job.kind === 'build' ? 'deploy' : 'build', 'queued'), keys.job(job.retryOf ?? job.id), keys.groups, ...indexes,
             // It joins its groups' lines as it is created: nobody submitted later can start ahead of it.
             ...job.groups.map(({ name }) => keys.groupWaiting(name)),
           ],

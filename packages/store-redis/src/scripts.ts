@@ -37,20 +37,25 @@ end`;
 
 /**
  * KEYS: job, ids, index(kind, queued), deploy, leases, event stream, index(other kind, queued),
- * the job this one retries (or the job itself), then the sets it is found by (its retries set
- * first when it retries one, then one per search term). ARGV: id, mappings JSON or '', user JSON,
- * lease ms or '', events kept, '1' when it retries a job, field/value pairs… A retries set lives
- * as long as the job retried. The created event carries the job's place in line.
+ * the job this one retries (or the job itself), the groups registry, then the sets it is found
+ * by (its retries set first when it retries one, then one per search term) and its groups'
+ * lines. ARGV: id, mappings JSON or '', user JSON, lease ms or '', events kept, '1' when it
+ * retries a job, field/value pairs… A retries set lives as long as the job retried; each of
+ * its groups' limit and policy is recorded as this job has them. The created event carries the
+ * job's place in line.
  */
 const CREATE = `${EVENTS}
 if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
 redis.call('HSET', KEYS[1], unpack(ARGV, 7))
 redis.call('ZADD', KEYS[2], 0, ARGV[1])
 redis.call('ZADD', KEYS[3], 0, ARGV[1])
-for i = 9, #KEYS do redis.call('ZADD', KEYS[i], 0, ARGV[1]) end
+for i = 10, #KEYS do redis.call('ZADD', KEYS[i], 0, ARGV[1]) end
 if ARGV[6] == '1' then
   local ttl = redis.call('PTTL', KEYS[8])
-  if ttl > 0 then redis.call('PEXPIRE', KEYS[9], ttl) end
+  if ttl > 0 then redis.call('PEXPIRE', KEYS[10], ttl) end
+end
+for _, group in ipairs(cjson.decode(redis.call('HGET', KEYS[1], 'groups') or '[]')) do
+  redis.call('HSET', KEYS[9], group.name, cjson.encode({ limit = group.limit, policy = group.policy }))
 end
 local place = 1 + redis.call('ZLEXCOUNT', KEYS[3], '-', '(' .. ARGV[1]) + redis.call('ZLEXCOUNT', KEYS[7], '-', '(' .. ARGV[1])
 if ARGV[2] ~= '' then redis.call('HSET', KEYS[4], 'mappings', ARGV[2], 'user', ARGV[3]) end
