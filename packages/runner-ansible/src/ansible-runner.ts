@@ -112,7 +112,7 @@ export function createAnsibleRunner(options: AnsibleRunnerOptions = {}): Runner<
       if (!playbook) throw new Error(missingPlaybookMessage(location));
       await staleVarsRemoved;
       signal.throwIfAborted();
-      const vars = await writeVarsFile(spec.mappings, tmpDir);
+      const vars = await writeVarsFile(spec, tmpDir);
       const output = createOutputReader((percent) => context.progress(percent));
       let stopReason: 'cancel' | 'timeout' | null = null;
       try {

@@ -23,11 +23,19 @@ export function mappingsYaml(mappings: Record<string, string>): string {
   return entries.length > 0 ? `mappings:\n${entries.join('\n')}\n` : 'mappings: {}\n';
 }
 
-export async function writeVarsFile(mappings: Record<string, string>, directory = tmpdir()): Promise<VarsFile> {
+/**
+ * A deploy to a named environment also gets `deploy_environment` (not `environment`, which is
+ * an Ansible play keyword and a reserved variable name).
+ */
+export function deployVarsYaml(deploy: { mappings: Record<string, string>; environment?: string }): string {
+  return mappingsYaml(deploy.mappings) + (deploy.environment === undefined ? '' : `deploy_environment: ${unsafe(deploy.environment)}\n`);
+}
+
+export async function writeVarsFile(deploy: { mappings: Record<string, string>; environment?: string }, directory = tmpdir()): Promise<VarsFile> {
   const dir = await mkdtemp(path.join(directory, `docker-builder-vars-${process.pid}-`));
   const file = path.join(dir, 'vars.yml');
   try {
-    await writeFile(file, mappingsYaml(mappings), { mode: 0o600 });
+    await writeFile(file, deployVarsYaml(deploy), { mode: 0o600 });
   } catch (error) {
     await rm(dir, { recursive: true, force: true });
     throw error;

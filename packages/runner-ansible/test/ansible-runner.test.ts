@@ -6,7 +6,7 @@ import { afterAll, describe, expect, it, onTestFinished } from 'vitest';
 import { createBuilder, type Builder } from '@docker-builder/core';
 import { deploySpec, eventually, jobEnded, recordingContext, runnerContract, stripAnsi as plain } from '@docker-builder/core/testing';
 import { createMemoryJobStore } from '@docker-builder/store-memory';
-import { createAnsibleRunner, mappingsYaml, type AnsibleRunnerOptions } from '@docker-builder/runner-ansible';
+import { createAnsibleRunner, deployVarsYaml, mappingsYaml, type AnsibleRunnerOptions } from '@docker-builder/runner-ansible';
 import { isolatedRun } from './isolated-run.js';
 import { describeProcesses } from './processes.js';
 
@@ -150,7 +150,7 @@ describe('AnsibleRunner', () => {
       const { id } = await builder.submitDeploy({ mappings: { env: 'x:1' } }, { user: { sub: 'alice@example.com' } });
       expect((await ended(builder, id)).state).toBe('done');
       const lines = (await builder.readLogs(id)).lines.map(plain);
-      expect(lines).toContain('    "msg": "user=alice@example.com secret="');
+      expect(lines).toContain('    "msg": "user=alice@example.com secret= environment="');
     } finally {
       delete process.env.DOCKER_BUILDER_TEST_SECRET;
     }
@@ -188,6 +188,13 @@ describe('AnsibleRunner', () => {
     expect(manifest.files).toEqual(expect.arrayContaining(['dist', 'supervisor']));
     expect(existsSync(path.join(packageRoot, 'supervisor', 'playbook-supervisor.mjs'))).toBe(true);
   });
+
+  it('gives a deploy to a named environment `deploy_environment`, inert like every value', async () => {
+    const context = recordingContext();
+    await runner().run({ mappings: { env: 'x:1' }, environment: 'production' }, context);
+    expect(context.lines.map(plain)).toContain('    "msg": "user=contract-user secret= environment=production"');
+    expect(deployVarsYaml({ mappings: {}, environment: 'production' })).toBe('mappings: {}\ndeploy_environment: !unsafe "production"\n');
+  }, 60_000);
 
   it('writes every key and value tagged !unsafe, quoted as JSON', () => {
     expect(mappingsYaml({ 'rag-service': 'r/rag:1', 'a"b': 'c\\\\d' })).toBe(
