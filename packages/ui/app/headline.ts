@@ -30,16 +30,10 @@ export type JobHeadline =
   | (HeadlineFields & { kind: 'build'; service: string; image: string | null; tags: string[] })
   | (HeadlineFields & { kind: 'deploy'; services: string[]; images: string[] });
 
-export interface QueueRow {
-  id: string;
-  kind: 'build' | 'deploy';
-  state: JobState;
-  progress: number;
-  createdAt: string;
-  startedAt: string | null;
-  finishedAt: string | null;
-  error: string | null;
-  user: JobUser | null;
+/** The fields a row shows as the job has them (`error`: its first line). */
+type RowFields = Pick<Job, 'id' | 'kind' | 'state' | 'progress' | 'createdAt' | 'startedAt' | 'finishedAt' | 'error' | 'user'>;
+
+export interface QueueRow extends RowFields {
   /** What it builds or deploys, short. */
   what: string;
   /** Queued: its place in line, when known. */

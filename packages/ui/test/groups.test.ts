@@ -5,10 +5,9 @@
  */
 import type { Browser, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createBuilder, type Builder } from '@docker-builder/core';
+import type { Builder } from '@docker-builder/core';
 import { createScriptedRunner, eventually, jobEnded } from '@docker-builder/core/testing';
-import { createMemoryJobStore } from '@docker-builder/store-memory';
-import { artifacts, contrastProblems, inView, launchChromium, openAs, serveUi } from './ui-harness';
+import { artifacts, contrastProblems, inView, openAs, queueRow, startUi, stateCount } from './ui-harness';
 
 const ALICE = { sub: 'alice', name: 'Alice Martin' };
 
@@ -21,22 +20,18 @@ let base: string;
 let close: () => Promise<void>;
 
 beforeAll(async () => {
-  browser = await launchChromium();
   // Two at once: the second deploy of a service is taken by a free worker and found waiting.
-  builder = createBuilder({ store: createMemoryJobStore(), runners: { deploy }, concurrency: 2, logs: { flushIntervalMs: 20 } });
-  ({ base, close } = await serveUi(builder));
+  ({ browser, builder, base, close } = await startUi({ runners: { deploy }, concurrency: 2 }));
 }, 30_000);
 afterAll(async () => {
-  await browser?.close();
-  await builder?.close({ deadlineMs: 100 });
   await close?.();
 });
 
 const image = (service: string, tag: number) => `registry.example/team/${service}:${tag}`;
 const submit = async (service: string, tag: number) => (await builder.submitDeploy({ mappings: { [service]: image(service, tag) } }, { user: ALICE })).id;
 const short = (id: string) => id.slice(-8);
-const row = (page: Page, id: string) => page.locator(`tr[data-job="${id}"]`);
-const chipCount = (page: Page, state: string) => page.locator('.chip', { has: page.getByRole('checkbox', { name: state }) }).locator('.chip-count');
+const row = queueRow;
+const chipCount = stateCount;
 const fact = (page: Page, name: string) => page.locator('dl.facts dt', { hasText: new RegExp(`^${name}$`) }).locator('xpath=following-sibling::dd[1]');
 const waitsFor = (id: string) => eventually(async () => ((await builder.get(id)).waitingFor ? true : undefined), 5_000, 'the job to wait');
 /** Its text, or null while it is not there: a poll asks again rather than waiting out Playwright's 30 s. */

@@ -6,10 +6,9 @@
  */
 import type { Browser, Page, Request } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createBuilder, type Builder } from '@docker-builder/core';
+import type { Builder } from '@docker-builder/core';
 import { createScriptedRunner, jobEnded, type ScriptStep } from '@docker-builder/core/testing';
-import { createMemoryJobStore } from '@docker-builder/store-memory';
-import { artifacts, launchChromium, openAs, serveUi } from './ui-harness';
+import { artifacts, openAs, queueRow, startUi } from './ui-harness';
 
 const ALICE = { sub: 'alice', name: 'Alice Martin' };
 
@@ -30,18 +29,14 @@ let base: string;
 let close: () => Promise<void>;
 
 beforeAll(async () => {
-  browser = await launchChromium();
-  builder = createBuilder({ store: createMemoryJobStore(), runners: { deploy }, concurrency: 4, logs: { flushIntervalMs: 20 } });
-  ({ base, close } = await serveUi(builder));
+  ({ browser, builder, base, close } = await startUi({ runners: { deploy }, concurrency: 4 }));
 }, 30_000);
 afterAll(async () => {
-  await browser?.close();
-  await builder?.close({ deadlineMs: 100 });
   await close?.();
 });
 
 const submit = async (name: string) => (await builder.submitDeploy({ mappings: { [name]: `${name}:1` } }, { user: ALICE })).id;
-const row = (page: Page, id: string) => page.locator(`tr[data-job="${id}"]`);
+const row = queueRow;
 
 /** Counts the list reads and watches the event streams the page opens and closes. */
 function watchRequests(page: Page) {

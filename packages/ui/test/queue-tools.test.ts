@@ -6,10 +6,9 @@
  */
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createBuilder, type Builder } from '@docker-builder/core';
+import type { Builder } from '@docker-builder/core';
 import { createScriptedRunner, eventually, jobEnded, type ScriptStep } from '@docker-builder/core/testing';
-import { createMemoryJobStore } from '@docker-builder/store-memory';
-import { artifacts, inView, launchChromium, openAs, serveUi } from './ui-harness';
+import { artifacts, inView, openAs, queueRow, startUi, stateCount } from './ui-harness';
 
 const ALICE = { sub: 'alice', name: 'Alice Martin' };
 
@@ -30,19 +29,15 @@ let base: string;
 let close: () => Promise<void>;
 
 beforeAll(async () => {
-  browser = await launchChromium();
-  builder = createBuilder({ store: createMemoryJobStore(), runners: { deploy }, concurrency: 1, logs: { flushIntervalMs: 20 } });
-  ({ base, close } = await serveUi(builder));
+  ({ browser, builder, base, close } = await startUi({ runners: { deploy }, concurrency: 1 }));
 }, 30_000);
 afterAll(async () => {
-  await browser?.close();
-  await builder?.close({ deadlineMs: 100 });
   await close?.();
 });
 
 const submit = async (name: string, user = ALICE) => (await builder.submitDeploy({ mappings: { [name]: `registry.example/team/${name}:1` } }, { user })).id;
-const row = (page: Page, id: string) => page.locator(`tr[data-job="${id}"]`);
-const chipCount = (page: Page, state: string) => page.locator('.chip', { has: page.getByRole('checkbox', { name: state }) }).locator('.chip-count');
+const row = queueRow;
+const chipCount = stateCount;
 const listReads = (page: Page) => {
   const reads: string[] = [];
   page.on('request', (request) => {

@@ -9,7 +9,8 @@ import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import express from 'express';
 import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
-import type { Builder } from '@docker-builder/core';
+import { createBuilder, type Builder, type BuilderOptions } from '@docker-builder/core';
+import { createMemoryJobStore } from '@docker-builder/store-memory';
 import { createBuilderRouter } from '@docker-builder/http-express';
 import { uiAssetsDir, uiConfig } from '@docker-builder/ui';
 
@@ -48,6 +49,28 @@ export async function serveUi(builder: Builder): Promise<{ base: string; close()
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
 }
+
+/** Chromium, a builder on the memory store with these runners, and the UI served over it: what the queue's tests share. */
+export async function startUi(options: Pick<BuilderOptions, 'runners' | 'concurrency'>): Promise<{ browser: Browser; builder: Builder; base: string; close(): Promise<void> }> {
+  const browser = await launchChromium();
+  const builder = createBuilder({ store: createMemoryJobStore(), logs: { flushIntervalMs: 20 }, ...options });
+  const served = await serveUi(builder);
+  return {
+    browser,
+    builder,
+    base: served.base,
+    async close() {
+      await browser.close();
+      await builder.close({ deadlineMs: 100 });
+      await served.close();
+    },
+  };
+}
+
+/** A job's row in the queue. */
+export const queueRow = (page: Page, id: string) => page.locator(`tr[data-job="${id}"]`);
+/** The count beside a state's box in the queue. */
+export const stateCount = (page: Page, state: string) => page.locator('.chip', { has: page.getByRole('checkbox', { name: state }) }).locator('.chip-count');
 
 /** A page signed in as `token`'s user, recording script errors and unexpected failed requests. */
 export async function openAs(browser: Browser, token: string, viewport = { width: 1280, height: 900 }): Promise<{ page: Page; problems: string[] }> {
